@@ -1,0 +1,94 @@
+"""CamVid dataset (SegNet version, 11 classes + void)."""
+from typing import Dict, Optional, Sequence, Union
+
+from mmseg.registry import DATASETS
+
+from .checked_seg_dataset import CheckedSegDataset
+
+__all__ = ['CamVidDataset', 'CAMVID_CLASSES', 'CAMVID_PALETTE']
+
+CAMVID_CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree',
+                  'SignSymbol', 'Fence', 'Car', 'Pedestrian', 'Bicyclist')
+CAMVID_PALETTE = [[128, 128, 128], [128, 0, 0], [192, 192, 128],
+                  [128, 64, 128], [60, 40, 222], [128, 128, 0],
+                  [192, 128, 128], [64, 64, 128], [64, 0, 128], [64, 64, 0],
+                  [0, 128, 192]]
+
+
+@DATASETS.register_module()
+class CamVidDataset(CheckedSegDataset):
+    """CamVid dataset in the SegNet layout.
+
+    Expected layout under ``data_root`` (images are 480x360 RGB PNGs, labels
+    single-channel PNGs with the same file name)::
+
+        data/camvid
+        ├── train        367 images
+        ├── trainannot
+        ├── val          101 images
+        ├── valannot
+        ├── test         233 images (optional)
+        └── testannot
+
+    Label ids 0-10 are the classes of ``METAINFO`` and are kept as they are.
+    Label 11 (``Unlabelled``, void) is mapped to 255 when the label is
+    loaded, so the decode-head losses and ``IoUMetric`` (both with
+    ``ignore_index=255``) ignore it. The mapping is done with mmseg's own
+    ``label_map`` machinery: :meth:`get_label_map` always adds ``{11: 255}``
+    (also when ``metainfo`` selects a subset of the classes), and
+    ``LoadAnnotations`` applies the map to every label. It is therefore also
+    visible in ``dataset.metainfo['label_map']``.
+
+    Folder and file problems are reported early, see
+    :class:`CheckedSegDataset`.
+
+    Args:
+        img_suffix (str): Suffix of the images. Defaults to '.png'.
+        seg_map_suffix (str): Suffix of the label maps. Defaults to '.png'.
+        reduce_zero_label (bool): Must stay False: label 0 is ``Sky``, a
+            real class. Defaults to False.
+        **kwargs: Other arguments of :class:`mmseg.datasets.BaseSegDataset`
+            (``data_root``, ``data_prefix``, ``pipeline``, ...).
+    """
+    METAINFO = dict(classes=CAMVID_CLASSES, palette=CAMVID_PALETTE)
+    #: Label id of the ``Unlabelled`` (void) pixels in the label PNGs.
+    VOID_LABEL = 11
+    #: Value void pixels get; losses and ``IoUMetric`` ignore it.
+    IGNORE_INDEX = 255
+
+    def __init__(self,
+                 img_suffix: str = '.png',
+                 seg_map_suffix: str = '.png',
+                 reduce_zero_label: bool = False,
+                 **kwargs) -> None:
+        if reduce_zero_label:
+            raise ValueError(
+                'CamVidDataset: reduce_zero_label must be False, label 0 is '
+                'the class "Sky"; void (label 11) is already mapped to 255')
+        super().__init__(
+            img_suffix=img_suffix,
+            seg_map_suffix=seg_map_suffix,
+            reduce_zero_label=reduce_zero_label,
+            **kwargs)
+
+    @classmethod
+    def get_label_map(
+        cls,
+        new_classes: Optional[Sequence] = None
+    ) -> Union[Dict[int, int], None]:
+        """Label map of mmseg plus ``{11: 255}`` for the void label.
+
+        Args:
+            new_classes (Sequence, optional): Classes selected through
+                ``metainfo``; see ``BaseSegDataset.get_label_map``.
+                Defaults to None.
+
+        Returns:
+            dict[int, int]: Old label id -> new label id. With all classes it
+            is ``{11: 255}``; with a subset of the classes it also maps the
+            kept classes to their new ids and the others to 255.
+        """
+        label_map = super().get_label_map(new_classes)
+        label_map = dict(label_map) if label_map is not None else {}
+        label_map[cls.VOID_LABEL] = cls.IGNORE_INDEX
+        return label_map

@@ -1,0 +1,4 @@
+from .lvt import LVT
+from .mit_plus import MixVisionTransformerPlus
+
+__all__ = ['LVT', 'MixVisionTransformerPlus']

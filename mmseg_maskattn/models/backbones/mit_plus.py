@@ -1,0 +1,75 @@
+"""MiT encoder with intermediate stage-3 outputs for U-MixFormer+.
+
+U-MixFormer: UNet-like Transformer with Mix-Attention for Efficient Semantic
+Segmentation (Yeom & von Klitzing, WACV 2025),
+https://arxiv.org/abs/2312.06272
+"""
+from typing import List
+
+import torch
+from mmseg.models.backbones import MixVisionTransformer
+from mmseg.models.utils import nlc_to_nchw
+from mmseg.registry import MODELS
+
+__all__ = ['MixVisionTransformerPlus']
+
+
+@MODELS.register_module()
+class MixVisionTransformerPlus(MixVisionTransformer):
+    """mmseg's MiT that also returns intermediate maps of one stage.
+
+    U-MixFormer+ (MiT-B4/B5) appends to the key/value mix the outputs of
+    every ``extra_interval``-th transformer block of stage ``extra_stage``
+    (0-based; stage 3 of the paper is ``extra_stage=2``), excluding the last
+    block of the stage, whose output is already a regular stage output. With
+    the default interval 6 this gives 4 maps for MiT-B4 (27 blocks) and 6
+    for MiT-B5 (40 blocks).
+
+    The regular outputs come first (``out_indices``), then the extra maps
+    (B, C, H, W) in block order. The weights and their key names are exactly
+    those of :class:`~mmseg.models.backbones.MixVisionTransformer`, so MiT
+    checkpoints load unchanged.
+
+    Args:
+        extra_stage (int): 0-based stage whose intermediate blocks are tapped.
+        extra_interval (int): Tap every ``extra_interval``-th block.
+        **kwargs: Forwarded to :class:`MixVisionTransformer`.
+    """
+
+    def __init__(self,
+                 *,
+                 extra_stage: int = 2,
+                 extra_interval: int = 6,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not 0 <= extra_stage < self.num_stages:
+            raise ValueError(f'extra_stage={extra_stage} must index one of '
+                             f'the {self.num_stages} stages')
+        if extra_interval < 1:
+            raise ValueError(
+                f'extra_interval must be >= 1, got {extra_interval}')
+        depth = self.num_layers[extra_stage]
+        self.extra_stage = extra_stage
+        self.extra_blocks = [
+            j for j in range(depth)
+            if (j + 1) % extra_interval == 0 and j + 1 < depth
+        ]
+        self._taps: List[torch.Tensor] = []
+        blocks = self.layers[extra_stage][1]
+        for j in self.extra_blocks:
+            blocks[j].register_forward_hook(self._tap)
+
+    @property
+    def num_extra_outs(self) -> int:
+        """Number of extra maps appended to the outputs."""
+        return len(self.extra_blocks)
+
+    def _tap(self, module, args, output: torch.Tensor) -> None:
+        # a MiT block is called as block(x, hw_shape) on (B, N, C) tokens
+        self._taps.append(nlc_to_nchw(output, args[1]))
+
+    def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
+        self._taps = []
+        outs = super().forward(x)
+        extras, self._taps = self._taps, []
+        return list(outs) + extras

@@ -1,0 +1,3 @@
+from .umixformer_head import UMixFormerHead
+
+__all__ = ['UMixFormerHead']

@@ -1,0 +1,84 @@
+"""Mix-attention of U-MixFormer.
+
+U-MixFormer: UNet-like Transformer with Mix-Attention for Efficient Semantic
+Segmentation (Yeom & von Klitzing, WACV 2025),
+https://arxiv.org/abs/2312.06272
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import build_activation_layer
+from mmengine.model import BaseModule
+from mmseg.registry import MODELS
+
+__all__ = ['MixAttention']
+
+
+@MODELS.register_module()
+class MixAttention(BaseModule):
+    """Multi-head cross-attention from query tokens to a mix of feature maps.
+
+    Queries come from one feature map (width ``embed_dims``); keys and values
+    come from the channel-wise concatenation of several aligned feature maps
+    (width ``kv_dims``). Following the paper, the key/value input goes through
+    an activation (GELU) before a single bias-free projection to ``2 *
+    embed_dims``; the query projection has no bias and the output projection
+    has one. The attention itself is computed with
+    :func:`torch.nn.functional.scaled_dot_product_attention`.
+
+    Args:
+        embed_dims (int): Width of the queries and of the output.
+        kv_dims (int): Width of the key/value input (the mixed maps).
+        num_heads (int): Number of attention heads; must divide
+            ``embed_dims``.
+        attn_drop (float): Dropout on the attention weights (training only).
+        proj_drop (float): Dropout after the output projection.
+        kv_act_cfg (dict): Activation applied to the key/value input.
+        init_cfg (dict, optional): mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 *,
+                 embed_dims: int,
+                 kv_dims: int,
+                 num_heads: int,
+                 attn_drop: float = 0.0,
+                 proj_drop: float = 0.0,
+                 kv_act_cfg: dict = dict(type='GELU'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_heads <= 0 or embed_dims % num_heads != 0:
+            raise ValueError(
+                f'num_heads={num_heads} must be positive and divide '
+                f'embed_dims={embed_dims}')
+        self.embed_dims = embed_dims
+        self.kv_dims = kv_dims
+        self.num_heads = num_heads
+        self.attn_drop = attn_drop
+        self.q = nn.Linear(embed_dims, embed_dims, bias=False)
+        self.kv_act = build_activation_layer(kv_act_cfg)
+        self.kv = nn.Linear(kv_dims, 2 * embed_dims, bias=False)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, query: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
+        """Attend from ``query`` (B, Nq, C) to ``kv`` (B, Nk, kv_dims).
+
+        Returns:
+            Tensor: (B, Nq, C).
+        """
+        b, nq, c = query.shape
+        nk = kv.shape[1]
+        head_dims = c // self.num_heads
+        # (B, Nq, C) -> (B, heads, Nq, C / heads)
+        q = self.q(query).reshape(b, nq, self.num_heads,
+                                  head_dims).transpose(1, 2)
+        # (B, Nk, 2C) -> (2, B, heads, Nk, C / heads)
+        k, v = self.kv(self.kv_act(kv)).reshape(b, nk, 2, self.num_heads,
+                                               head_dims).permute(
+                                                   2, 0, 3, 1, 4)
+        out = F.scaled_dot_product_attention(
+            q, k, v, dropout_p=self.attn_drop if self.training else 0.0)
+        # (B, heads, Nq, C / heads) -> (B, Nq, C)
+        out = out.transpose(1, 2).reshape(b, nq, c)
+        return self.proj_drop(self.proj(out))

@@ -1,0 +1,140 @@
+"""Transformer block of the U-MixFormer decoder.
+
+U-MixFormer: UNet-like Transformer with Mix-Attention for Efficient Semantic
+Segmentation (Yeom & von Klitzing, WACV 2025),
+https://arxiv.org/abs/2312.06272
+"""
+from typing import Tuple
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmcv.cnn.bricks import DropPath
+from mmengine.model import BaseModule
+from mmseg.models.backbones.mit import MixFFN
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+
+from .mix_attention import MixAttention
+
+__all__ = ['MixAttentionBlock']
+
+
+@MODELS.register_module()
+class MixAttentionBlock(BaseModule):
+    """Decoder block: mix-attention followed by a Mix-FFN.
+
+    With ``x`` the lateral (query) tokens and ``y`` the mixed key/value
+    tokens, the block computes, as in the paper::
+
+        x = LN1(x); y = LN2(y)
+        x = x + DropPath(MixAttn(x, y))
+        x = LN3(x)
+        x = x + DropPath(MixFFN(x))
+
+    The Mix-FFN (Linear -> 3x3 depthwise conv -> GELU -> Linear) is mmseg's
+    :class:`~mmseg.models.backbones.mit.MixFFN`.
+
+    For the Cityscapes variant (``query_pool_ratio > 1``) the normalised
+    queries are average-pooled, projected by a 1x1 conv, normalised and
+    activated before attention, and the attention output is bilinearly
+    upsampled back to the query grid before the residual sum.
+
+    Args:
+        embed_dims (int): Width of the query tokens.
+        kv_dims (int): Width of the mixed key/value tokens.
+        num_heads (int): Attention heads (must divide ``embed_dims``).
+        mlp_ratio (int): Hidden width of the Mix-FFN over ``embed_dims``.
+        drop_path_rate (float): Stochastic depth on both residual branches.
+        attn_drop (float): Dropout on the attention weights.
+        drop_rate (float): Dropout after the projections.
+        query_pool_ratio (int): Pooling of the queries before attention
+            (1 = none).
+        act_cfg (dict): Activation of the Mix-FFN, of the key/value input
+            and of the query pooling.
+        norm_cfg (dict): Token normalisation layer.
+        init_cfg (dict, optional): mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 *,
+                 embed_dims: int,
+                 kv_dims: int,
+                 num_heads: int,
+                 mlp_ratio: int = 4,
+                 drop_path_rate: float = 0.1,
+                 attn_drop: float = 0.0,
+                 drop_rate: float = 0.0,
+                 query_pool_ratio: int = 1,
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if query_pool_ratio < 1:
+            raise ValueError(
+                f'query_pool_ratio must be >= 1, got {query_pool_ratio}')
+        self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.norm2 = build_norm_layer(norm_cfg, kv_dims)[1]
+        self.attn = MixAttention(
+            embed_dims=embed_dims,
+            kv_dims=kv_dims,
+            num_heads=num_heads,
+            attn_drop=attn_drop,
+            proj_drop=drop_rate,
+            kv_act_cfg=act_cfg)
+        self.norm3 = build_norm_layer(norm_cfg, embed_dims)[1]
+        drop_path = dict(type='DropPath', drop_prob=drop_path_rate)
+        self.ffn = MixFFN(
+            embed_dims=embed_dims,
+            feedforward_channels=mlp_ratio * embed_dims,
+            act_cfg=act_cfg,
+            ffn_drop=drop_rate,
+            dropout_layer=drop_path)
+        self.drop_path = DropPath(drop_path_rate)
+        self.query_pool_ratio = query_pool_ratio
+        if query_pool_ratio > 1:
+            self.q_pool = nn.AvgPool2d(
+                query_pool_ratio, query_pool_ratio, ceil_mode=True)
+            self.q_proj = nn.Conv2d(embed_dims, embed_dims, 1)
+            self.q_norm = build_norm_layer(norm_cfg, embed_dims)[1]
+            self.q_act = build_activation_layer(act_cfg)
+
+    def _pooled_query(self, x: torch.Tensor,
+                      hw_shape: Tuple[int, int]) -> Tuple[torch.Tensor, tuple]:
+        b, _, c = x.shape
+        # (B, H*W, C) -> (B, C, H, W)
+        x = x.transpose(1, 2).reshape(b, c, *hw_shape)
+        x = self.q_proj(self.q_pool(x))
+        pooled_hw = tuple(x.shape[2:])
+        # (B, C, h, w) -> (B, h*w, C)
+        x = x.flatten(2).transpose(1, 2)
+        return self.q_act(self.q_norm(x)), pooled_hw
+
+    def forward(self, x: torch.Tensor, hw_shape: Tuple[int, int],
+                kv: torch.Tensor) -> torch.Tensor:
+        """Run the block.
+
+        Args:
+            x (Tensor): Query tokens (B, H*W, embed_dims).
+            hw_shape (tuple[int, int]): (H, W) of the query grid.
+            kv (Tensor): Mixed key/value tokens (B, Nk, kv_dims).
+
+        Returns:
+            Tensor: (B, H*W, embed_dims).
+        """
+        x = self.norm1(x)
+        kv = self.norm2(kv)
+        if self.query_pool_ratio > 1:
+            q, pooled_hw = self._pooled_query(x, hw_shape)
+            out = self.attn(q, kv)
+            b, _, c = out.shape
+            # (B, h*w, C) -> (B, C, h, w) -> upsample -> (B, H*W, C)
+            out = out.transpose(1, 2).reshape(b, c, *pooled_hw)
+            out = resize(out, size=hw_shape, mode='bilinear',
+                         align_corners=False)
+            out = out.flatten(2).transpose(1, 2)
+        else:
+            out = self.attn(x, kv)
+        x = x + self.drop_path(out)
+        x = self.norm3(x)
+        return self.ffn(x, hw_shape, identity=x)
