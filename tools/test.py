@@ -31,8 +31,8 @@ def parse_args():
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
-        help='directory (under the work dir\'s timestamp folder) where '
-        'painted images are saved')
+        help='directory where painted images are saved (relative: inside '
+        'the work dir)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
@@ -69,7 +69,8 @@ def trigger_visualization_hook(cfg, args):
         visualization_hook['wait_time'] = args.wait_time
     if args.show_dir:
         visualizer = cfg.visualizer
-        visualizer['save_dir'] = args.show_dir
+        # a relative --show-dir lives in the work dir, not in the cwd
+        visualizer['save_dir'] = osp.join(cfg.work_dir, args.show_dir)
     return cfg
 
 

@@ -1,8 +1,8 @@
 from .complexity import (ATTENTION_FLOP_HANDLES, build_model_from_config,
-                         count_flops, count_params)
+                         count_flops, count_params, resolve_config)
 from .reference_umixformer import reference_umixformer_forward
 
 __all__ = [
     'ATTENTION_FLOP_HANDLES', 'build_model_from_config', 'count_flops',
-    'count_params', 'reference_umixformer_forward'
+    'count_params', 'reference_umixformer_forward', 'resolve_config'
 ]

@@ -4,8 +4,9 @@ mmengine's :class:`~mmengine.analysis.FlopAnalyzer` traces the model with
 ``torch.jit`` and counts only the operators it has a handle for. Attention
 written with :func:`torch.nn.functional.scaled_dot_product_attention` traces
 to ``aten::scaled_dot_product_attention`` and ``nn.MultiheadAttention``
-(mmseg's MiT) to ``aten::baddbmm``; neither has a handle, so both would be
-silently dropped. We add them, with mmengine's convention (one
+(mmseg's MiT) to ``aten::baddbmm``/``aten::bmm`` or, in inference on
+self-attention, to ``aten::_native_multi_head_attention``; only ``bmm`` has
+a handle, so the rest would be silently dropped. We add them, with mmengine's convention (one
 multiply-accumulate = one FLOP): for queries (B, h, Lq, d), keys (B, h, Lk,
 d) and values (B, h, Lk, dv) the attention costs B*h*Lq*Lk*(d + dv) for
 QK^T and AV; ``baddbmm`` costs its batched matrix product. Softmax,
@@ -22,7 +23,7 @@ from mmengine.config import Config
 
 __all__ = [
     'ATTENTION_FLOP_HANDLES', 'build_model_from_config', 'count_flops',
-    'count_params'
+    'count_params', 'resolve_config'
 ]
 
 
@@ -45,10 +46,38 @@ def baddbmm_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
     return b * m * k * n
 
 
+def native_mha_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
+    """FLOPs of ``aten::_native_multi_head_attention``.
+
+    ``nn.MultiheadAttention`` takes this fused path in inference when query,
+    key and value are the same tensor: input projections, QK^T, AV and the
+    output projection.
+    """
+    b, lq, e = get_shape(inputs[0])
+    lk = get_shape(inputs[1])[1]
+    projections = b * (lq * e * e + 2 * lk * e * e + lq * e * e)
+    return projections + 2 * b * lq * lk * e
+
+
 ATTENTION_FLOP_HANDLES = {
     'aten::scaled_dot_product_attention': sdpa_flop_jit,
     'aten::baddbmm': baddbmm_flop_jit,
+    'aten::_native_multi_head_attention': native_mha_flop_jit,
 }
+
+
+def resolve_config(config: str) -> str:
+    """Path of ``config``; ``package::path`` names a config of a package
+    (e.g. ``mmseg::segformer/segformer_mit-b0_8xb2-160k_ade20k-512x512.py``).
+    """
+    import os.path as osp
+    if '::' in config:
+        from mmengine.utils import get_installed_path
+        package, path = config.split('::', 1)
+        config = osp.join(get_installed_path(package), '.mim', 'configs', path)
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config file not found: {config}')
+    return config
 
 
 def build_model_from_config(config: str,
@@ -63,7 +92,7 @@ def build_model_from_config(config: str,
 
     import mmseg_maskattn  # noqa: F401
 
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(resolve_config(config))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))

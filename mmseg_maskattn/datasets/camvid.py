@@ -73,8 +73,8 @@ class CamVidDataset(CheckedSegDataset):
 
     @classmethod
     def get_label_map(
-        cls,
-        new_classes: Optional[Sequence] = None
+            cls,
+            new_classes: Optional[Sequence] = None
     ) -> Union[Dict[int, int], None]:
         """Label map of mmseg plus ``{11: 255}`` for the void label.
 

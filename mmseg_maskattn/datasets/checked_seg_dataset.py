@@ -60,8 +60,10 @@ class CheckedSegDataset(BaseSegDataset):
 
         data_list = super().load_data_list()
         if not data_list:
-            source = (f'ann_file {self.ann_file!r}'
-                      if self._uses_ann_file() else f'image folder {img_dir!r}')
+            if self._uses_ann_file():
+                source = f'ann_file {self.ann_file!r}'
+            else:
+                source = f'image folder {img_dir!r}'
             raise FileNotFoundError(
                 f'{name}: no images with suffix {self.img_suffix!r} found in '
                 f'{source}')

@@ -51,7 +51,7 @@ import json
 import os
 import os.path as osp
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, Tuple, Union
 
 import numpy as np
 from PIL import Image
@@ -63,14 +63,13 @@ __all__ = [
 ]
 
 #: Semantic classes; the index is the label id written to ``ann_dir``.
-TOY_CLASSES: Tuple[str, ...] = ('background', 'rectangle', 'ellipse',
-                                'triangle')
+TOY_CLASSES = ('background', 'rectangle', 'ellipse', 'triangle')
 #: Visualisation colour of each class (RGB), same order as ``TOY_CLASSES``.
 TOY_PALETTE: List[List[int]] = [[0, 0, 0], [220, 20, 60], [0, 170, 80],
                                 [40, 90, 230]]
-TOY_THING_CLASSES: Tuple[str, ...] = TOY_CLASSES[1:]
-TOY_STUFF_CLASSES: Tuple[str, ...] = TOY_CLASSES[:1]
-TOY_SPLITS: Tuple[str, ...] = ('train', 'val')
+TOY_THING_CLASSES = TOY_CLASSES[1:]
+TOY_STUFF_CLASSES = TOY_CLASSES[:1]
+TOY_SPLITS = ('train', 'val')
 #: Name of the file, under ``out_dir``, that records the generator arguments.
 STAMP_FILE = 'toy_data_stamp.json'
 #: Bumped whenever the generator output changes for the same arguments.
@@ -111,9 +110,9 @@ def _shape_mask(rng: np.random.Generator, class_id: int,
     if class_id == 3:  # triangle with jittered vertices around a centre
         radius = rng.uniform(0.6 * smax, 0.8 * smax)
         cy, cx = rng.uniform(radius, size - radius, size=2)
-        angles = (rng.uniform(0, 2 * np.pi) +
-                  np.array([0.0, 2.0, 4.0]) * np.pi / 3 +
-                  rng.uniform(-0.3, 0.3, size=3))
+        angles = (
+            rng.uniform(0, 2 * np.pi) + np.array([0.0, 2.0, 4.0]) * np.pi / 3 +
+            rng.uniform(-0.3, 0.3, size=3))
         radii = radius * rng.uniform(0.8, 1.0, size=3)
         vy = cy + radii * np.sin(angles)
         vx = cx + radii * np.cos(angles)
@@ -133,8 +132,9 @@ def render_toy_sample(
     """Render one toy image with its semantic and panoptic ground truth.
 
     Each object class gets 1 to 3 instances. They are placed round by round
-    (one instance of every class per round) so the first instance of every
-    class is placed on a nearly empty canvas and always fits.
+    (one instance of every class per round), so the first instance of every
+    class is placed on a nearly empty canvas. An instance that finds no
+    place in 50 tries (a crowded canvas) is left out.
 
     Args:
         rng (np.random.Generator): Random stream; the output is a pure
@@ -261,7 +261,7 @@ def _write_json(path: str, obj: dict) -> None:
         f.write('\n')
 
 
-def generate_toy_split(out_dir: str,
+def generate_toy_split(out_dir: Union[str, os.PathLike],
                        split: str,
                        num_samples: int,
                        size: int = 64,
@@ -269,7 +269,7 @@ def generate_toy_split(out_dir: str,
     """Write the images and ground truth of one split.
 
     Args:
-        out_dir (str): Root folder of the toy dataset.
+        out_dir (str | os.PathLike): Root folder of the toy dataset.
         split (str): ``'train'`` or ``'val'``.
         num_samples (int): Number of images to write.
         size (int): Height and width of the images. Defaults to 64.
@@ -279,6 +279,7 @@ def generate_toy_split(out_dir: str,
         dict: The COCO-panoptic-like annotation dict that was written to
         ``out_dir/panoptic/panoptic_{split}.json``.
     """
+    out_dir = os.fspath(out_dir)
     if split not in _SPLIT_IDS:
         raise ValueError(f'split must be one of {TOY_SPLITS}, got {split!r}')
     _check_count('num_samples', num_samples)
@@ -297,8 +298,7 @@ def generate_toy_split(out_dir: str,
             osp.join(dirs['ann'], name), format='PNG')
         Image.fromarray(pan_seg).save(
             osp.join(dirs['pan'], name), format='PNG')
-        images.append(
-            dict(id=index, file_name=name, height=size, width=size))
+        images.append(dict(id=index, file_name=name, height=size, width=size))
         annotations.append(
             dict(image_id=index, file_name=name, segments_info=segments_info))
 
@@ -337,8 +337,7 @@ def _expected_files(out_dir: str, counts: Dict[str, int]) -> List[str]:
     return files
 
 
-def _is_up_to_date(out_dir: str, stamp: dict, counts: Dict[str,
-                                                           int]) -> bool:
+def _is_up_to_date(out_dir: str, stamp: dict, counts: Dict[str, int]) -> bool:
     stamp_path = osp.join(out_dir, STAMP_FILE)
     try:
         with open(stamp_path, encoding='utf-8') as f:
@@ -367,7 +366,7 @@ def _remove_generated_files(out_dir: str) -> None:
             os.remove(json_path)
 
 
-def generate_toy_dataset(out_dir: str,
+def generate_toy_dataset(out_dir: Union[str, os.PathLike],
                          num_train: int = 48,
                          num_val: int = 12,
                          size: int = 64,
@@ -376,7 +375,8 @@ def generate_toy_dataset(out_dir: str,
     """Generate the toy dataset (both splits) under ``out_dir``.
 
     Args:
-        out_dir (str): Root folder, e.g. ``'data/toy'``. Created if missing.
+        out_dir (str | os.PathLike): Root folder, e.g. ``'data/toy'``.
+            Created if missing.
         num_train (int): Number of training images. Defaults to 48.
         num_val (int): Number of validation images. Defaults to 12.
         size (int): Height and width of every image, in [16, 1024].
@@ -391,6 +391,7 @@ def generate_toy_dataset(out_dir: str,
         up-to-date dataset was found and nothing was written) and
         ``num_segments`` per split.
     """
+    out_dir = os.fspath(out_dir)
     _check_count('num_train', num_train)
     _check_count('num_val', num_val)
     _check_size(size)

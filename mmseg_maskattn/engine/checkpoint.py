@@ -7,13 +7,17 @@ hub (``HistoryBuffer`` objects holding numpy arrays) and numpy scalars, so
 torch's allow-list exactly the globals that mmengine (and
 :class:`~mmseg_maskattn.engine.RandomStateHook`) write.
 """
-from typing import List
+import pickle
+from typing import Any, List
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
-__all__ = ['mmengine_checkpoint_globals', 'register_checkpoint_globals']
+__all__ = [
+    'history_buffer_method', 'mmengine_checkpoint_globals',
+    'register_checkpoint_globals'
+]
 
 
 def _numpy_multiarray():
@@ -32,6 +36,10 @@ def mmengine_checkpoint_globals() -> List[object]:
       ``numpy.dtype`` (and the dtype classes numpy 2 pickles): the history
       buffers and the numpy random state.
     - ``multiarray.scalar``: numpy scalars in the message hub.
+
+    ``getattr``, which pickle uses for the statistics methods of a
+    ``HistoryBuffer``, is registered separately and restricted, see
+    :func:`history_buffer_method`.
     """
     multiarray = _numpy_multiarray()
     dtype_classes = [
@@ -44,6 +52,30 @@ def mmengine_checkpoint_globals() -> List[object]:
     ] + dtype_classes
 
 
+# registered by every HistoryBuffer on construction
+_BUILTIN_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
+
+
+def history_buffer_method(owner: Any, name: str) -> Any:
+    """A ``getattr`` that only returns ``HistoryBuffer`` statistics methods.
+
+    ``HistoryBuffer.__getstate__`` pickles its statistics methods (``min``,
+    ``max``, ``current``, ``mean`` and any registered one), which pickle
+    writes as ``getattr(HistoryBuffer, name)``. Allowing the real builtin
+    ``getattr`` would let a checkpoint read any attribute of any object it
+    can build; this replacement, registered under the name
+    ``builtins.getattr`` for the unpickler only, refuses everything else.
+    """
+    allowed = _BUILTIN_STATISTICS.union(HistoryBuffer._statistics_methods)
+    if owner is HistoryBuffer and name in allowed:
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({owner!r}, {name!r}); only the '
+        'statistics methods of mmengine.logging.HistoryBuffer are allowed')
+
+
 def register_checkpoint_globals() -> None:
     """Allow-list :func:`mmengine_checkpoint_globals` for ``torch.load``."""
-    torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
+    torch.serialization.add_safe_globals(
+        mmengine_checkpoint_globals() +
+        [(history_buffer_method, 'builtins.getattr')])

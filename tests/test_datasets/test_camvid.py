@@ -26,9 +26,9 @@ def mmseg_scope():
 
 def _dataset_cfg(loader: str, data_root) -> dict:
     cfg = Config.fromfile(str(CONFIG))
-    dataset_cfg = cfg[loader]['dataset'].to_dict()
-    dataset_cfg['data_root'] = str(data_root)
-    return dataset_cfg
+    # The override documented in the config, as ``--cfg-options`` does it.
+    cfg.merge_from_dict({f'{loader}.dataset.data_root': str(data_root)})
+    return cfg[loader]['dataset'].to_dict()
 
 
 @needs_camvid

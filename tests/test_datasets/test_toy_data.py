@@ -27,8 +27,8 @@ def _files(root: Path) -> dict:
 @pytest.fixture(scope='module')
 def toy_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp('toy') / 'toy'
-    result = generate_toy_dataset(
-        str(root), num_train=NUM_TRAIN, num_val=NUM_VAL, size=SIZE, seed=0)
+    result = generate_toy_dataset(  # a Path works as well as a str
+        root, num_train=NUM_TRAIN, num_val=NUM_VAL, size=SIZE, seed=0)
     assert result['skipped'] is False
     return root
 

@@ -24,7 +24,6 @@ Example:
 """
 import argparse
 import json
-import os.path as osp
 import resource
 import statistics
 import subprocess
@@ -53,19 +52,6 @@ def parse_args():
     parser.add_argument('--json', help='write the results here as JSON')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     return parser.parse_args()
-
-
-def _resolve(config: str) -> str:
-    """Accept ``mmseg::path`` for configs shipped with mmseg."""
-    if '::' not in config:
-        if not osp.isfile(config):
-            raise FileNotFoundError(f'config file not found: {config}')
-        return config
-    from mmengine.config.utils import (_get_external_cfg_path,
-                                       _get_package_and_cfg_path)
-    from mmengine.utils import get_installed_path
-    package, path = _get_package_and_cfg_path(config)
-    return _get_external_cfg_path(get_installed_path(package), path)
 
 
 def _rss_bytes() -> int:
@@ -99,7 +85,7 @@ def measure(args, config: str, reference: bool) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    model = build_model_from_config(_resolve(config)).to(device)
+    model = build_model_from_config(config).to(device)
     x = torch.randn(args.batch_size, 3, *args.shape, device=device)
     if args.part == 'head':
         with torch.no_grad():

@@ -6,6 +6,12 @@ counter skips; see :mod:`mmseg_maskattn.analysis.complexity`. Operators that
 are still not counted (element-wise ones such as softmax, GELU, pooling)
 are listed so the number can be judged.
 
+``--direct-head`` counts a UMixFormerHead computed the way the paper
+writes it (the 1x1 fusion conv applied to the concatenation of the upsampled
+decoder outputs) instead of our equivalent but cheaper order (each output
+projected before upsampling); the weights and the result are the same. Use
+it to compare with published GFLOPs.
+
 Example:
     python tools/analysis_tools/get_flops.py configs/umixformer/b0_ade20k.py \
         --shape 512 512
@@ -14,8 +20,27 @@ import argparse
 
 from mmengine.config import DictAction
 
+import torch.nn as nn
+
 from mmseg_maskattn.analysis import (build_model_from_config, count_flops,
-                                     count_params)
+                                     count_params,
+                                     reference_umixformer_forward)
+
+
+class DirectHeadForward(nn.Module):
+    """Backbone + UMixFormerHead in the paper's order of operations."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        if type(model.decode_head).__name__ != 'UMixFormerHead':
+            raise ValueError('--direct-head needs a UMixFormerHead config, got '
+                             f'{type(model.decode_head).__name__}')
+        self.backbone = model.backbone
+        self.decode_head = model.decode_head
+
+    def forward(self, inputs):
+        return reference_umixformer_forward(self.decode_head,
+                                            self.backbone(inputs))
 
 
 def parse_args():
@@ -34,6 +59,10 @@ def parse_args():
         default=1,
         help='also print GFLOPs of sub-modules down to this depth')
     parser.add_argument(
+        '--direct-head',
+        action='store_true',
+        help='count a UMixFormerHead in the order of operations of the paper')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -51,10 +80,13 @@ def main():
         raise ValueError(f'--shape takes H W or one size, got {args.shape}')
     model = build_model_from_config(args.config, args.cfg_options)
     params = count_params(model)
+    net = DirectHeadForward(model) if args.direct_head else model
     flops, uncounted, by_module = count_flops(
-        model, (3, h, w), by_module_depth=args.depth)
+        net, (3, h, w), by_module_depth=args.depth)
     split = '=' * 40
     print(f'{split}\nConfig: {args.config}\nInput shape: (3, {h}, {w})')
+    if args.direct_head:
+        print('Head counted in the order of operations of the paper')
     print(f'Params: {params / 1e6:.3f} M\nFLOPs: {flops / 1e9:.3f} G')
     for name, value in sorted(by_module.items()):
         print(f'  {name}: {value / 1e9:.3f} G')
