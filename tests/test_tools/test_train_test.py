@@ -69,13 +69,16 @@ def test_resume_after_kill_is_bit_identical(toy_data_root, tmp_path,
     full, killed = tmp_path / 'full', tmp_path / 'killed'
     run([TRAIN, str(TOY_CONFIG), '--work-dir', str(full), '--cfg-options'] +
         opts)
-    hooks = ('custom_hooks=[dict(type="RandomStateHook"),'
-             'dict(type="KillAfterIter",iters=4)]')
+    kill_config = tmp_path / 'kill_after_4.py'
+    kill_config.write_text(
+        f'_base_ = {str(TOY_CONFIG)!r}\n'
+        "custom_hooks = [dict(type='RandomStateHook'), "
+        "dict(type='KillAfterIter', iters=4)]\n")
     proc = run([
         TRAIN,
-        str(TOY_CONFIG), '--work-dir',
+        str(kill_config), '--work-dir',
         str(killed), '--cfg-options'
-    ] + opts + [hooks],
+    ] + opts,
                code=KILL_AFTER,
                check=False)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
