@@ -18,6 +18,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner, find_latest_checkpoint
 
 import mmseg_maskattn  # noqa: F401  (registers modules, checkpoint globals)
+from mmseg_maskattn.engine import check_decode_head_channels
 
 
 def parse_args():
@@ -109,6 +110,7 @@ def main():
             cfg.randomness = dict(randomness, seed=seed)
 
     runner = Runner.from_cfg(cfg)
+    check_decode_head_channels(runner.model)
     runner.train()
 
 

@@ -1,0 +1,51 @@
+"""Checks run once a model is built, before any data is touched."""
+import torch
+import torch.nn as nn
+from mmengine.model import is_model_wrapper
+
+__all__ = ['check_decode_head_channels']
+
+
+def check_decode_head_channels(model: nn.Module,
+                               input_size: int = 64) -> None:
+    """Compare ``decode_head.in_channels`` with the backbone's outputs.
+
+    Runs the backbone (and neck) once on a small zero image and raises a
+    ``ValueError`` naming ``decode_head.in_channels`` / ``in_index`` when they
+    do not match, instead of failing deep inside the first training step.
+
+    Args:
+        model (nn.Module): A segmentor with ``extract_feat`` and
+            ``decode_head`` (models without them are left alone).
+        input_size (int): Side of the probe image.
+    """
+    if is_model_wrapper(model):
+        model = model.module
+    head = getattr(model, 'decode_head', None)
+    if head is None or not hasattr(model, 'extract_feat'):
+        return
+    in_channels = head.in_channels
+    in_index = head.in_index
+    if isinstance(in_index, int):
+        in_channels, in_index = [in_channels], [in_index]
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device('cpu')
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            feats = model.extract_feat(
+                torch.zeros(1, 3, input_size, input_size, device=device))
+    finally:
+        model.train(was_training)
+    for i, (index, channels) in enumerate(zip(in_index, in_channels)):
+        if not -len(feats) <= index < len(feats):
+            raise ValueError(
+                f'decode_head.in_index[{i}]={index} but the backbone returns '
+                f'{len(feats)} outputs')
+        actual = feats[index].shape[1]
+        if actual != channels:
+            raise ValueError(
+                f'decode_head.in_channels[{i}]={channels} but backbone output '
+                f'{index} has {actual} channels (backbone output widths: '
+                f'{[f.shape[1] for f in feats]})')

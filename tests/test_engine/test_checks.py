@@ -1,0 +1,49 @@
+"""A decode head whose in_channels do not match the backbone is rejected
+right after the model is built, naming the key."""
+import pytest
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+
+import mmseg_maskattn  # noqa: F401
+from mmseg_maskattn.engine import check_decode_head_channels
+
+from ..test_tools._runner_utils import REPO_ROOT, TOY_CONFIG, run
+
+
+def _model(**head):
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(TOY_CONFIG))
+    cfg.model.decode_head.update(head)
+    return revert_sync_batchnorm(MODELS.build(cfg.model))
+
+
+def test_matching_channels_pass():
+    model = _model()
+    check_decode_head_channels(model)
+    assert model.training
+
+
+def test_wrong_width_names_in_channels():
+    with pytest.raises(ValueError,
+                       match=r'decode_head.in_channels\[2\]=150 .* 160'):
+        check_decode_head_channels(_model(in_channels=[32, 64, 150, 256]))
+
+
+def test_wrong_index_names_in_index():
+    with pytest.raises(ValueError, match=r'decode_head.in_index\[3\]=4'):
+        check_decode_head_channels(_model(in_index=[0, 1, 2, 4]))
+
+
+def test_train_tool_fails_before_training(tmp_path):
+    proc = run([
+        str(REPO_ROOT / 'tools/train.py'),
+        str(TOY_CONFIG), '--work-dir',
+        str(tmp_path), '--cfg-options',
+        'model.decode_head.in_channels=[32,64,150,256]'
+    ],
+               check=False)
+    assert proc.returncode != 0
+    assert 'decode_head.in_channels[2]=150' in proc.stderr
+    assert 'Iter(train)' not in proc.stdout + proc.stderr
