@@ -28,7 +28,7 @@ demo: $(STAMP)
 	$(VPY) tools/gen_toy_data.py --out data/toy --num-train 48 --num-val 12 --size 64
 	$(VPY) tools/train.py configs/umixformer/umixformer_mit-b0_1xb4-300iter_toy-64x64.py --work-dir $(DEMO_DIR)
 	$(VPY) tools/test.py configs/umixformer/umixformer_mit-b0_1xb4-300iter_toy-64x64.py $(DEMO_DIR)/iter_300.pth --work-dir $(DEMO_DIR) --show-dir vis
-	@echo "prediction images: $(DEMO_DIR)/*/vis_data/vis_image"
+	@echo "prediction images: $(DEMO_DIR)/vis/vis_data/vis_image/"
 
 test: $(STAMP)
 	$(VPY) -m pytest tests $(PYTEST_ARGS)

@@ -12,9 +12,11 @@ Parts:
             the same weights computed the straightforward way: explicit
             softmax(QK^T)V and fusion of the concatenated maps)
 
-Peak memory: on CUDA ``torch.cuda.max_memory_allocated`` during the timed
-runs; on CPU the growth of the resident set size (peak minus the size right
-before the timed runs), read from ``/proc``.
+Peak memory: on CUDA ``torch.cuda.max_memory_allocated`` over warm-up and
+timed runs, minus the memory allocated before them; on CPU the peak resident
+set size (``VmHWM``, reset before the first forward) minus the resident size
+before the first forward, read from ``/proc``. Both are the memory one
+inference adds on top of the model and its inputs.
 
 Example:
     python tools/analysis_tools/benchmark.py \
@@ -114,8 +116,8 @@ def measure(args, config: str, reference: bool) -> dict:
             torch.cuda.synchronize()
 
     with torch.no_grad():
-        for _ in range(args.warmup):
-            run()
+        # memory is measured from before the first forward, so that it
+        # includes the activations the allocator keeps after warm-up
         sync()
         if device.type == 'cuda':
             torch.cuda.reset_peak_memory_stats()
@@ -123,6 +125,9 @@ def measure(args, config: str, reference: bool) -> dict:
         else:
             _reset_peak_rss()
             base = _rss_bytes()
+        for _ in range(args.warmup):
+            run()
+        sync()
         times = []
         for _ in range(args.repeats):
             start = time.perf_counter()
