@@ -1,1 +1,5 @@
-__all__ = []
+"""Evaluation metrics; importing this package registers them in
+``mmseg.registry``."""
+from .metrics import PanopticQualityMetric, pq_stats, summarize_pq
+
+__all__ = ['PanopticQualityMetric', 'pq_stats', 'summarize_pq']

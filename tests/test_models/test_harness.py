@@ -105,6 +105,27 @@ SPECS = {
         [(dict(num_heads=(2, 3, 5, 8)), 'num_heads'),
          (dict(num_layers=(1, 1, 1)), 'num_layers'),
          (dict(bogus=1), 'bogus')]),
+    'MaskAttention':
+    Spec(
+        dict(type='MaskAttention', embed_dims=8, num_heads=2),
+        lambda: (torch.randn(2, 8, 16, 16), ),
+        [(2, 8, 16, 16)],
+        [(dict(num_heads=3), 'num_heads'),
+         (dict(mask_mode='binary'), 'mask_mode'),
+         (dict(kv_pool=0), 'kv_pool'),
+         (dict(bogus=1), 'bogus')]),
+    # a loss has no parameters: the backward test checks that the scalar it
+    # returns is differentiable with respect to the embeddings
+    'InstanceContrastiveLoss':
+    Spec(
+        dict(type='InstanceContrastiveLoss', num_samples=32, temperature=0.5),
+        lambda: (torch.randn(2, 8, 8, 8, requires_grad=True),
+                 torch.randint(0, 4, (2, 8, 8))),
+        [()],
+        [(dict(num_samples=1), 'num_samples'),
+         (dict(temperature=0.0), 'temperature'),
+         (dict(reduction='avg'), 'reduction'),
+         (dict(bogus=1), 'bogus')]),
 }
 
 # variants of the registered modules that take other code paths
@@ -119,6 +140,24 @@ VARIANTS = {
         lambda: (_feats(extra=(24, 24)), ), [(2, 3, 16, 16)], []),
     'UMixFormerHead-odd-size':
     Spec(_head_cfg(), lambda: (_feats(size=96), ), [(2, 3, 24, 24)], []),
+    'MaskAttention-soft':
+    Spec(
+        dict(type='MaskAttention', embed_dims=8, num_heads=2,
+             mask_mode='soft'),
+        lambda: (torch.randn(2, 8, 16, 16), ), [(2, 8, 16, 16)], []),
+    'MaskAttention-none':
+    Spec(
+        dict(type='MaskAttention', embed_dims=8, num_heads=2,
+             mask_mode='none'),
+        lambda: (torch.randn(2, 8, 16, 16), ), [(2, 8, 16, 16)], []),
+    'MaskAttention-kv_pool':
+    Spec(
+        dict(type='MaskAttention', embed_dims=8, num_heads=2, kv_pool=2),
+        lambda: (torch.randn(2, 8, 16, 16), ), [(2, 8, 16, 16)], []),
+    'MaskAttention-kv_pool-odd-size':
+    Spec(
+        dict(type='MaskAttention', embed_dims=8, num_heads=2, kv_pool=3),
+        lambda: (torch.randn(2, 8, 10, 10), ), [(2, 8, 10, 10)], []),
 }
 
 ALL = {**SPECS, **VARIANTS}
