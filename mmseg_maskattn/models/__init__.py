@@ -1,3 +1,6 @@
-from . import backbones, decode_heads, layers, losses, segmentors  # noqa: F401
+from . import (backbones, decode_heads, layers, losses,  # noqa: F401
+               segmentors, utils)
 
-__all__ = ['backbones', 'decode_heads', 'layers', 'losses', 'segmentors']
+__all__ = [
+    'backbones', 'decode_heads', 'layers', 'losses', 'segmentors', 'utils'
+]

@@ -5,13 +5,15 @@ check the forward output shapes, run a backward pass (every parameter gets a
 finite gradient) and check that bad configs fail at build time with an error
 naming the offending key.
 """
-from typing import Callable, List, NamedTuple
+from typing import Callable, List, NamedTuple, Optional
 
 import pytest
 import torch
 from mmcv.cnn.bricks import DropPath
 from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 
 import mmseg_maskattn  # noqa: F401
 
@@ -36,6 +38,47 @@ class Spec(NamedTuple):
     inputs: Callable[[], tuple]
     out_shapes: List[tuple]
     bad: List[tuple]  # (cfg update, text that the error must contain)
+    # how to run the module (default: module(*inputs)); modules whose
+    # training path differs from their forward (heads with extra branches,
+    # segmentors) are run through their loss
+    call: Optional[Callable] = None
+
+
+def _samples(batch=2, size=64, num_classes=4):
+    """Data samples with semantic and instance ground truth."""
+    samples = []
+    for _ in range(batch):
+        sem = torch.randint(0, num_classes, (1, size, size))
+        inst = torch.randint(0, 5, (1, size, size)) * (sem > 0)
+        s = SegDataSample(
+            gt_sem_seg=PixelData(data=sem),
+            gt_instance_seg=PixelData(data=inst))
+        s.set_metainfo(dict(img_shape=(size, size), pad_shape=(size, size)))
+        samples.append(s)
+    return samples
+
+
+def _losses(out):
+    return [out[k] for k in sorted(out) if 'loss' in k]
+
+
+MASKATTN_HEAD = dict(
+    type='MaskAttnUNetHead',
+    in_channels=8,
+    in_index=0,
+    channels=8,
+    num_classes=4,
+    embed_dims=4,
+    norm_cfg=BN,
+    loss_instance=dict(
+        type='InstanceContrastiveLoss', num_samples=32, temperature=0.2))
+MASKATTN_BACKBONE = dict(
+    type='MaskAttnUNet',
+    base_channels=8,
+    num_stages=3,
+    attn_stages=(0, 1, 2),
+    num_heads=2,
+    kv_pool=(4, 2, 1))
 
 
 def _head_cfg(**kw):
@@ -126,6 +169,32 @@ SPECS = {
          (dict(temperature=0.0), 'temperature'),
          (dict(reduction='avg'), 'reduction'),
          (dict(bogus=1), 'bogus')]),
+    'MaskAttnUNet':
+    Spec(
+        MASKATTN_BACKBONE, lambda: (torch.randn(2, 3, 32, 32), ),
+        [(2, 8, 32, 32), (2, 16, 16, 16), (2, 32, 8, 8)],
+        [(dict(kv_pool=(1, 1)), 'kv_pool'),
+         (dict(attn_stages=(0, 3)), 'attn_stages'),
+         (dict(num_heads=3), 'num_heads'), (dict(num_stages=1), 'num_stages'),
+         (dict(bogus=1), 'bogus')]),
+    'MaskAttnUNetHead':
+    Spec(
+        MASKATTN_HEAD, lambda: ([torch.randn(2, 8, 64, 64)], _samples()),
+        [(), ()], [(dict(embed_dims=1), 'embed_dims'),
+                   (dict(bogus=1), 'bogus')],
+        call=lambda m, feats, samples: _losses(m.loss(feats, samples, {}))),
+    'MaskAttnUNetSegmentor':
+    Spec(
+        dict(
+            type='MaskAttnUNetSegmentor',
+            thing_classes=[1, 2],
+            backbone=MASKATTN_BACKBONE,
+            decode_head=MASKATTN_HEAD),
+        lambda: (torch.randn(2, 3, 64, 64), _samples()), [(), ()],
+        [(dict(thing_classes=[4]), 'thing_classes'),
+         (dict(grouping_cfg=dict(radius=1)), 'radius'),
+         (dict(bogus=1), 'bogus')],
+        call=lambda m, x, samples: _losses(m.loss(x, samples))),
 }
 
 # variants of the registered modules that take other code paths
@@ -173,6 +242,12 @@ def test_every_registered_module_has_a_spec():
     assert not missing, f'add these modules to the harness: {missing}'
 
 
+def _run(spec, model):
+    if spec.call is None:
+        return model(*spec.inputs())
+    return spec.call(model, *spec.inputs())
+
+
 def _as_list(out):
     return list(out) if isinstance(out, (list, tuple)) else [out]
 
@@ -182,7 +257,7 @@ def test_forward_shapes(name):
     spec = ALL[name]
     model = MODELS.build(spec.cfg).eval()
     with torch.no_grad():
-        outs = _as_list(model(*spec.inputs()))
+        outs = _as_list(_run(spec, model))
     assert [tuple(o.shape) for o in outs] == spec.out_shapes
     assert all(torch.isfinite(o).all() for o in outs)
 
@@ -197,7 +272,7 @@ def test_backward_reaches_every_parameter(name):
     for module in model.modules():
         if isinstance(module, DropPath):
             module.drop_prob = 0.0
-    outs = _as_list(model(*spec.inputs()))
+    outs = _as_list(_run(spec, model))
     sum((o**2).mean() for o in outs).backward()
     for pname, p in model.named_parameters():
         assert p.grad is not None, f'{name}: no gradient for {pname}'

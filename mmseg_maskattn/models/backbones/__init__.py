@@ -1,4 +1,5 @@
 from .lvt import LVT
+from .maskattn_unet import MaskAttnUNet
 from .mit_plus import MixVisionTransformerPlus
 
-__all__ = ['LVT', 'MixVisionTransformerPlus']
+__all__ = ['LVT', 'MaskAttnUNet', 'MixVisionTransformerPlus']

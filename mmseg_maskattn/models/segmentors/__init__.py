@@ -1,1 +1,3 @@
-__all__ = []
+from .maskattn_unet_segmentor import MaskAttnUNetSegmentor
+
+__all__ = ['MaskAttnUNetSegmentor']

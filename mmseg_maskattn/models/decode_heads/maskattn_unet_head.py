@@ -1,0 +1,113 @@
+"""Semantic + instance-embedding head of MaskAttn-UNet.
+
+MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
+Low-Resolution Image Segmentation (Cheng et al., 2025),
+https://arxiv.org/abs/2503.10686
+"""
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.utils import SampleList
+
+__all__ = ['MaskAttnUNetHead']
+
+
+@MODELS.register_module()
+class MaskAttnUNetHead(BaseDecodeHead):
+    """Per-pixel class logits and L2-normalised instance embeddings.
+
+    A shared 3x3 ConvModule on the finest decoder output feeds two 1x1
+    branches: the classifier ``conv_seg`` (semantic segmentation, trained
+    with ``loss_decode``, cross-entropy in the paper) and ``conv_embed``
+    (per-pixel embedding e_ij, L2-normalised, trained with
+    ``loss_instance``, the paper's instance contrastive loss
+    :class:`~mmseg_maskattn.models.losses.InstanceContrastiveLoss`). The
+    total loss is L_CE + λ·L_IC with λ the ``loss_weight`` of
+    ``loss_instance``.
+
+    Training samples must carry ``gt_instance_seg`` (PixelData, (1, H, W):
+    0 = no instance, k > 0 instance k, ignore index unlabelled), as packed
+    by ``PackPanopticSegInputs``.
+
+    Args:
+        embed_dims (int): Width of the instance embedding.
+        loss_instance (dict): Config of the instance loss.
+        **kwargs: Forwarded to :class:`BaseDecodeHead` (``in_channels``,
+            ``channels``, ``num_classes``, ``loss_decode``, ...).
+    """
+
+    def __init__(self,
+                 *,
+                 embed_dims: int = 16,
+                 loss_instance: dict = dict(
+                     type='InstanceContrastiveLoss',
+                     num_samples=256,
+                     temperature=0.1,
+                     loss_weight=1.0),
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if embed_dims < 2:
+            raise ValueError(f'embed_dims must be >= 2, got {embed_dims}')
+        if self.input_transform is not None:
+            raise ValueError('MaskAttnUNetHead reads one feature map: set '
+                             'in_index to an int and no input_transform')
+        self.embed_dims = embed_dims
+        self.pre = ConvModule(
+            self.in_channels,
+            self.channels,
+            3,
+            padding=1,
+            conv_cfg=self.conv_cfg,
+            norm_cfg=self.norm_cfg,
+            act_cfg=self.act_cfg)
+        self.conv_embed = nn.Conv2d(self.channels, embed_dims, 1)
+        self.loss_instance = MODELS.build(loss_instance)
+
+    def forward_all(self, inputs: Sequence[torch.Tensor]
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Class logits (B, K, H, W) and unit embeddings (B, D, H, W)."""
+        x = self.pre(self._transform_inputs(inputs))
+        return self.cls_seg(x), F.normalize(self.conv_embed(x), dim=1)
+
+    def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        return self.forward_all(inputs)[0]
+
+    def loss(self, inputs: Sequence[torch.Tensor],
+             batch_data_samples: SampleList, train_cfg) -> Dict[str, torch.Tensor]:
+        logits, embeddings = self.forward_all(inputs)
+        losses = self.loss_by_feat(logits, batch_data_samples)
+        if any('gt_instance_seg' not in s for s in batch_data_samples):
+            raise KeyError('MaskAttnUNetHead needs gt_instance_seg in every '
+                           'training sample (use PackPanopticSegInputs)')
+        ids = torch.stack(
+            [s.gt_instance_seg.data[0] for s in batch_data_samples]).long()
+        if embeddings.shape[2:] != ids.shape[1:]:
+            embeddings = F.normalize(
+                resize(embeddings, size=ids.shape[1:], mode='bilinear',
+                       align_corners=self.align_corners),
+                dim=1)
+        losses[self.loss_instance.loss_name] = self.loss_instance(
+            embeddings, ids)
+        return losses
+
+    def predict_all(self, inputs: Sequence[torch.Tensor],
+                    batch_img_metas: List[dict]
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Logits and embeddings resized to the (padded) input size."""
+        logits, embeddings = self.forward_all(inputs)
+        size = batch_img_metas[0]['img_shape']
+        if 'pad_shape' in batch_img_metas[0]:
+            size = batch_img_metas[0]['pad_shape'][:2]
+        logits = resize(logits, size=size, mode='bilinear',
+                        align_corners=self.align_corners)
+        embeddings = F.normalize(
+            resize(embeddings, size=size, mode='bilinear',
+                   align_corners=self.align_corners),
+            dim=1)
+        return logits, embeddings

@@ -1,0 +1,120 @@
+"""Universal (semantic, instance, panoptic) segmentor of MaskAttn-UNet.
+
+MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
+Low-Resolution Image Segmentation (Cheng et al., 2025),
+https://arxiv.org/abs/2503.10686
+"""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.utils import OptSampleList, SampleList
+
+from ..utils import assemble_panoptic, group_embeddings
+
+__all__ = ['MaskAttnUNetSegmentor']
+
+
+@MODELS.register_module()
+class MaskAttnUNetSegmentor(EncoderDecoder):
+    """Encoder-decoder that also predicts instances and a panoptic map.
+
+    Training is mmseg's (the decode head, e.g. :class:`MaskAttnUNetHead`,
+    returns L_CE + λ·L_IC). At inference the semantic map comes from the
+    class logits; the pixels of each predicted thing class are grouped into
+    instances by clustering their embeddings
+    (:func:`~mmseg_maskattn.models.utils.group_embeddings`), and the
+    panoptic map takes stuff from the semantic map and things from the
+    instances. Each output sample carries ``pred_sem_seg``, ``seg_logits``,
+    ``pred_instance_seg`` (PixelData (1, H, W), 0 = none) and
+    ``pred_panoptic_seg`` (PixelData ``sem_seg`` (1, H, W) ids with
+    ``segments_info`` in its metainfo), at the original image size.
+
+    Args:
+        thing_classes (Sequence[int]): Class ids that are things.
+        grouping_cfg (dict): Keyword arguments of ``group_embeddings``
+            (``threshold``, ``min_area``, ``max_instances``, ``num_seeds``).
+        **kwargs: Forwarded to :class:`EncoderDecoder`.
+    """
+
+    def __init__(self,
+                 *,
+                 thing_classes: Sequence[int],
+                 grouping_cfg: Optional[dict] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not hasattr(self.decode_head, 'predict_all'):
+            raise ValueError('MaskAttnUNetSegmentor needs a decode head with '
+                             'instance embeddings (e.g. MaskAttnUNetHead), '
+                             f'got {type(self.decode_head).__name__}')
+        bad = [c for c in thing_classes if not 0 <= c < self.num_classes]
+        if bad:
+            raise ValueError(f'thing_classes={list(thing_classes)}: {bad} '
+                             f'not in 0..{self.num_classes - 1}')
+        self.thing_classes = tuple(thing_classes)
+        self.grouping_cfg = dict(grouping_cfg or {})
+        unknown = set(self.grouping_cfg) - {
+            'threshold', 'min_area', 'max_instances', 'num_seeds'
+        }
+        if unknown:
+            raise ValueError(f'grouping_cfg has unknown keys {sorted(unknown)}')
+
+    @staticmethod
+    def _restore(x: torch.Tensor, meta: dict) -> torch.Tensor:
+        """Undo padding and flip of (1, C, H, W), resize to ori_shape."""
+        top, bottom, left, right = 0, 0, 0, 0
+        if 'img_padding_size' in meta:
+            left, right, top, bottom = meta['img_padding_size']
+        elif 'padding_size' in meta:
+            left, right, top, bottom = meta['padding_size']
+        x = x[:, :, top:x.shape[2] - bottom, left:x.shape[3] - right]
+        if meta.get('flip', False):
+            dims = (3, ) if meta.get('flip_direction') == 'horizontal' else (
+                2, )
+            x = x.flip(dims=dims)
+        return resize(x, size=meta['ori_shape'], mode='bilinear',
+                      align_corners=False)
+
+    def predict(self,
+                inputs: torch.Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
+        if self.test_cfg.get('mode', 'whole') != 'whole':
+            raise ValueError('MaskAttnUNetSegmentor supports test_cfg.mode='
+                             f"'whole' only, got {self.test_cfg.get('mode')!r}")
+        if data_samples is not None:
+            metas = [s.metainfo for s in data_samples]
+        else:
+            shape = inputs.shape[2:]
+            metas = [
+                dict(ori_shape=shape, img_shape=shape, pad_shape=shape,
+                     padding_size=[0, 0, 0, 0])
+            ] * inputs.shape[0]
+        logits, embeddings = self.decode_head.predict_all(
+            self.extract_feat(inputs), metas)
+        results = self.postprocess_result(logits, data_samples)
+        for i, sample in enumerate(results):
+            emb = F.normalize(
+                self._restore(embeddings[i:i + 1], metas[i])[0], dim=0)
+            sem = sample.pred_sem_seg.data[0]
+            probs = sample.seg_logits.data.softmax(dim=0)
+            instances = torch.zeros_like(sem, dtype=torch.long)
+            offset = 0
+            for cls in self.thing_classes:
+                groups = group_embeddings(emb, sem == cls,
+                                          **self.grouping_cfg)
+                instances = torch.where(groups > 0, groups + offset,
+                                        instances)
+                offset += int(groups.max())
+            pan, segments = assemble_panoptic(sem, probs, instances,
+                                              self.thing_classes)
+            sample.set_data(
+                dict(
+                    pred_instance_seg=PixelData(data=instances[None]),
+                    pred_panoptic_seg=PixelData(
+                        sem_seg=pan[None],
+                        metainfo=dict(segments_info=segments))))
+        return results

@@ -1,0 +1,136 @@
+"""Grouping of pixel embeddings into instances and panoptic assembly.
+
+MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
+Low-Resolution Image Segmentation (Cheng et al., 2025),
+https://arxiv.org/abs/2503.10686
+"""
+from typing import List, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ['group_embeddings', 'assemble_panoptic']
+
+
+def group_embeddings(embeddings: torch.Tensor,
+                     mask: torch.Tensor,
+                     *,
+                     threshold: float = 0.7,
+                     min_area: int = 4,
+                     max_instances: int = 64,
+                     num_seeds: int = 512) -> torch.Tensor:
+    """Seeded clustering of the embeddings of the pixels in ``mask``.
+
+    Embeddings of one instance are pulled together by the instance
+    contrastive loss, so an instance is the set of pixels whose cosine
+    similarity to a centre exceeds ``threshold``. Seeds are taken in order
+    of *density* (how many of ``num_seeds`` sampled pixels are within the
+    threshold), each seed's centre is refined once as the normalised mean of
+    its members, and members are removed before the next seed. Every step
+    works on all pixels at once; the only loop is over instances.
+
+    Args:
+        embeddings (Tensor): (D, H, W) per-pixel embeddings.
+        mask (Tensor): (H, W) bool, the pixels to group.
+        threshold (float): Cosine similarity to join an instance.
+        min_area (int): Smaller groups are dropped (left unassigned).
+        max_instances (int): Upper bound on the number of instances.
+        num_seeds (int): Pixels sampled (evenly) as seed candidates.
+
+    Returns:
+        Tensor: (H, W) long, 0 = not in an instance, 1..K instances.
+    """
+    d, h, w = embeddings.shape
+    labels = torch.zeros(h * w, dtype=torch.long, device=embeddings.device)
+    index = mask.flatten().nonzero().squeeze(1)
+    if index.numel() == 0:
+        return labels.view(h, w)
+    # (D, H, W) -> (N, D), unit length
+    emb = F.normalize(embeddings.flatten(1)[:, index].t(), dim=1)
+    n = emb.shape[0]
+    step = max(1, n // num_seeds)
+    seeds = torch.arange(0, n, step, device=emb.device)[:num_seeds]
+    density = ((emb[seeds] @ emb[seeds].t()) > threshold).sum(1)
+    seeds = seeds[density.argsort(descending=True, stable=True)]
+    member_of = torch.zeros(n, dtype=torch.long, device=emb.device)
+    free = torch.ones(n, dtype=torch.bool, device=emb.device)
+    k = 0
+    for seed in seeds.tolist():
+        if k >= max_instances:
+            break
+        if not free[seed]:
+            continue
+        members = free & (emb @ emb[seed] > threshold)
+        centre = F.normalize(emb[members].mean(0), dim=0)
+        members = free & (emb @ centre > threshold)
+        free[seed] = False
+        if int(members.sum()) < min_area:
+            continue
+        k += 1
+        member_of[members] = k
+        free &= ~members
+    labels[index] = member_of
+    return labels.view(h, w)
+
+
+def assemble_panoptic(
+        sem_seg: torch.Tensor, probs: torch.Tensor, instances: torch.Tensor,
+        thing_classes: Sequence[int]) -> Tuple[torch.Tensor, List[dict]]:
+    """Panoptic map: stuff from the semantic map, things from instances.
+
+    Args:
+        sem_seg (Tensor): (H, W) predicted class per pixel.
+        probs (Tensor): (K, H, W) class probabilities.
+        instances (Tensor): (H, W) instance index per pixel (0 = none),
+            each instance inside one thing class.
+        thing_classes (Sequence[int]): Thing class ids.
+
+    Returns:
+        tuple: (H, W) long id map (0 = void: thing pixels not grouped into
+        an instance) and the ``segments_info`` list with ``id``,
+        ``category_id``, ``isthing``, ``area`` and ``score`` (mean
+        probability of the segment's class over its pixels).
+    """
+    things = torch.zeros(probs.shape[0], dtype=torch.bool,
+                         device=sem_seg.device)
+    things[list(thing_classes)] = True
+    pan = torch.zeros_like(sem_seg, dtype=torch.long)
+    segments = []
+    next_id = 1
+    for cls in torch.unique(sem_seg).tolist():
+        if things[cls]:
+            continue
+        region = sem_seg == cls
+        pan[region] = next_id
+        segments.append(
+            dict(
+                id=next_id,
+                category_id=cls,
+                isthing=False,
+                area=int(region.sum()),
+                score=float(probs[cls][region].mean())))
+        next_id += 1
+    num = int(instances.max()) if instances.numel() else 0
+    if num:
+        flat = instances.flatten()
+        area = torch.bincount(flat, minlength=num + 1)
+        # class of each instance: the (unique) predicted class of its pixels
+        cls_of = torch.zeros(num + 1, dtype=torch.long, device=flat.device)
+        cls_of[flat] = sem_seg.flatten()
+        prob_sum = torch.zeros(num + 1, device=flat.device, dtype=probs.dtype)
+        prob_sum.index_add_(
+            0, flat,
+            probs.flatten(1).gather(0, sem_seg.flatten()[None])[0])
+        for k in range(1, num + 1):
+            if area[k] == 0:
+                continue
+            pan[instances == k] = next_id
+            segments.append(
+                dict(
+                    id=next_id,
+                    category_id=int(cls_of[k]),
+                    isthing=True,
+                    area=int(area[k]),
+                    score=float(prob_sum[k] / area[k])))
+            next_id += 1
+    return pan, segments
