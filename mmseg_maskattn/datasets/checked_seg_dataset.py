@@ -27,8 +27,12 @@ class CheckedSegDataset(BaseSegDataset):
 
     The checks use :mod:`mmengine.fileio` with ``backend_args``, so they also
     work for non-local storage backends. Subclasses set ``METAINFO`` and
-    the file suffixes, as with ``BaseSegDataset``.
+    the file suffixes, as with ``BaseSegDataset``; subclasses with more
+    input files per sample extend :attr:`FILE_KEYS`.
     """
+    #: ``(data_info key, kind)`` of the files :meth:`prepare_data` names
+    #: when the pipeline fails on an unreadable one, checked in this order.
+    FILE_KEYS = (('img_path', 'image'), ('seg_map_path', 'label'))
 
     def load_data_list(self) -> List[dict]:
         """Check the folders, list the samples and check every label exists.
@@ -97,8 +101,7 @@ class CheckedSegDataset(BaseSegDataset):
             return super().prepare_data(idx)
         except Exception as err:
             data_info = self.get_data_info(idx)
-            for key, kind in (('img_path', 'image'), ('seg_map_path',
-                                                      'label')):
+            for key, kind in self.FILE_KEYS:
                 path = data_info.get(key, None)
                 if path is None:
                     continue

@@ -142,3 +142,27 @@ def test_config_dropped_into_mmseg_checkout(toy_data_root, tmp_path):
                cwd=checkout,
                code=code)
     assert 'UMixFormerHead' in proc.stdout
+
+
+MASKATTN_TOY = REPO_ROOT / 'configs/maskattn_unet/' \
+    'maskattn-unet_b16_1xb4-300iter_toy-64x64.py'
+
+
+def test_maskattn_unet_panoptic_train_then_test(toy_data_root, tmp_path):
+    """MaskAttn-UNet trains and is evaluated with mIoU and PQ through the
+    config's evaluators; predictions carry instances and panoptic maps."""
+    work = tmp_path / 'work'
+    run([
+        TRAIN,
+        str(MASKATTN_TOY), '--work-dir',
+        str(work), '--cfg-options'
+    ] + toy_options(toy_data_root, max_iters=2))
+    proc = run([
+        TEST,
+        str(MASKATTN_TOY),
+        str(work / 'iter_2.pth'), '--work-dir',
+        str(work / 'test'), '--cfg-options'
+    ] + toy_options(toy_data_root, max_iters=2))
+    out = proc.stdout + proc.stderr
+    for key in ('mIoU:', 'PQ:', 'PQ_th:', 'PQ_st:', 'PQ_rectangle:'):
+        assert key in out, key

@@ -1,0 +1,38 @@
+# MaskAttn-UNet on DSB2018 nuclei at 128x128 (stuff: background, thing:
+# nucleus). Place the data under data/dsb2018 (see
+# configs/_base_/datasets/dsb2018_panoptic_128x128.py). Trained from scratch;
+# the schedule (AdamW 1e-3, poly, 20k iterations of batch 8) is ours.
+_base_ = [
+    '../_base_/models/maskattn_unet.py',
+    '../_base_/datasets/dsb2018_panoptic_128x128.py',
+    'mmseg::_base_/default_runtime.py',
+]
+custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
+default_scope = 'mmseg'
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=0.001, betas=(0.9, 0.999),
+                   weight_decay=0.01))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
+         end=500),
+    dict(
+        type='PolyLR',
+        eta_min=0.0,
+        power=0.9,
+        begin=500,
+        end=20000,
+        by_epoch=False)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=20000, val_interval=2000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+custom_hooks = [dict(type='RandomStateHook')]
+randomness = dict(seed=0)
