@@ -6,6 +6,7 @@ _base_ = [
     '../_base_/models/maskattn_unet.py',
     '../_base_/datasets/dsb2018_panoptic_128x128.py',
     'mmseg::_base_/default_runtime.py',
+    '../_base_/schedules/cpu_iter_runtime.py',
 ]
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'
@@ -25,14 +26,4 @@ param_scheduler = [
         by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=20000, val_interval=2000)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
-custom_hooks = [dict(type='RandomStateHook')]
-randomness = dict(seed=0)
+default_hooks = dict(checkpoint=dict(interval=2000))

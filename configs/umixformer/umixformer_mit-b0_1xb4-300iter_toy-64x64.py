@@ -6,6 +6,7 @@ _base_ = [
     'mmseg::_base_/models/segformer_mit-b0.py',
     '../_base_/datasets/toy.py',
     'mmseg::_base_/default_runtime.py',
+    '../_base_/schedules/cpu_iter_runtime.py',
 ]
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'
@@ -55,14 +56,7 @@ param_scheduler = [
         by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=300)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=25, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook', interval=1))
-custom_hooks = [dict(type='RandomStateHook')]
-randomness = dict(seed=0)
+    logger=dict(interval=25),
+    checkpoint=dict(interval=100),
+    visualization=dict(interval=1))
