@@ -42,6 +42,9 @@ class Spec(NamedTuple):
     # training path differs from their forward (heads with extra branches,
     # segmentors) are run through their loss
     call: Optional[Callable] = None
+    # applied to the model before the backward test, for modules whose
+    # initialisation blocks some gradients by design (see _perturb_msda)
+    prepare: Optional[Callable] = None
 
 
 def _samples(batch=2, size=64, num_classes=4):
@@ -101,6 +104,93 @@ HEAD_BAD = [
     (dict(pool_ratios=(1, 2, 4)), 'pool_ratios'),
     (dict(unknown_option=1), 'unknown_option'),
 ]
+
+
+def _m2f_head(**kw):
+    """A tiny panoptic Mask2Former head (mmdet's decoder, 3 levels)."""
+    cfg = dict(
+        type='Mask2FormerPanopticHead',
+        thing_classes=[1, 2],
+        in_channels=[8, 16, 32, 64],
+        feat_channels=16,
+        out_channels=16,
+        num_classes=4,
+        num_queries=5,
+        num_transformer_feat_level=3,
+        pixel_decoder=dict(
+            type='mmdet.MSDeformAttnPixelDecoder',
+            num_outs=3,
+            norm_cfg=dict(type='GN', num_groups=4),
+            act_cfg=dict(type='ReLU'),
+            encoder=dict(
+                num_layers=1,
+                layer_cfg=dict(
+                    self_attn_cfg=dict(
+                        embed_dims=16, num_heads=2, num_levels=3,
+                        num_points=2, batch_first=True),
+                    ffn_cfg=dict(embed_dims=16, feedforward_channels=32))),
+            positional_encoding=dict(num_feats=8, normalize=True)),
+        enforce_decoder_input_project=False,
+        positional_encoding=dict(num_feats=8, normalize=True),
+        transformer_decoder=dict(
+            return_intermediate=True,
+            num_layers=3,
+            layer_cfg=dict(
+                self_attn_cfg=dict(
+                    embed_dims=16, num_heads=2, batch_first=True),
+                cross_attn_cfg=dict(
+                    embed_dims=16, num_heads=2, batch_first=True),
+                ffn_cfg=dict(embed_dims=16, feedforward_channels=32))),
+        loss_cls=dict(
+            type='mmdet.CrossEntropyLoss',
+            use_sigmoid=False,
+            loss_weight=2.0,
+            class_weight=[1.0] * 4 + [0.1]),
+        loss_mask=dict(
+            type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=5.0),
+        loss_dice=dict(
+            type='mmdet.DiceLoss', use_sigmoid=True, naive_dice=True,
+            eps=1.0, loss_weight=5.0),
+        train_cfg=dict(
+            num_points=256,
+            oversample_ratio=3.0,
+            importance_sample_ratio=0.75,
+            assigner=dict(
+                type='mmdet.HungarianAssigner',
+                match_costs=[
+                    dict(type='mmdet.ClassificationCost', weight=2.0),
+                    dict(type='mmdet.CrossEntropyLossCost', weight=5.0,
+                         use_sigmoid=True),
+                    dict(type='mmdet.DiceCost', weight=5.0, pred_act=True,
+                         eps=1.0)
+                ]),
+            sampler=dict(type='mmdet.MaskPseudoSampler')))
+    cfg.update(kw)
+    return cfg
+
+
+def _perturb_msda(model):
+    """Give mmcv's deformable attention non-zero offset/weight layers.
+
+    ``MultiScaleDeformableAttention`` initialises the projections of its
+    sampling offsets and attention weights to zero, so at initialisation no
+    gradient reaches its queries (nor the pixel decoder's level embedding
+    added to them). After a perturbation every parameter must get one.
+    """
+    torch.manual_seed(0)
+    for name, p in model.named_parameters():
+        if 'sampling_offsets.weight' in name or (
+                'attention_weights.weight' in name):
+            torch.nn.init.normal_(p, std=0.01)
+    return model
+
+
+# mmdet's Mask2Former returns its mask and dice losses with shape (1, )
+M2F_LOSS_SHAPES = [(), (1, ), (1, )] * 4
+
+TINY_RESNET = dict(
+    type='ResNet', depth=18, stem_channels=8, base_channels=8,
+    out_indices=(0, 1, 2, 3), norm_cfg=BN)
 
 SPECS = {
     'MixAttention':
@@ -195,6 +285,29 @@ SPECS = {
          (dict(grouping_cfg=dict(radius=1)), 'radius'),
          (dict(bogus=1), 'bogus')],
         call=lambda m, x, samples: _losses(m.loss(x, samples))),
+    'Mask2FormerPanopticHead':
+    Spec(
+        _m2f_head(),
+        lambda: (_feats(channels=[8, 16, 32, 64]), _samples()),
+        M2F_LOSS_SHAPES,
+        [(dict(thing_classes=[4]), 'thing_classes'),
+         (dict(bogus=1), 'bogus')],
+        call=lambda m, feats, samples: _losses(m.loss(feats, samples, {})),
+        prepare=_perturb_msda),
+    'Mask2FormerPanopticSegmentor':
+    Spec(
+        dict(
+            type='Mask2FormerPanopticSegmentor',
+            backbone=TINY_RESNET,
+            decode_head=_m2f_head()),
+        lambda: (torch.randn(2, 3, 64, 64), _samples()),
+        M2F_LOSS_SHAPES,
+        [(dict(object_mask_thr=1.5), 'object_mask_thr'),
+         (dict(max_per_image=0), 'max_per_image'),
+         (dict(decode_head=MASKATTN_HEAD), 'Mask2FormerPanopticHead'),
+         (dict(bogus=1), 'bogus')],
+        call=lambda m, x, samples: _losses(m.loss(x, samples)),
+        prepare=_perturb_msda),
 }
 
 # variants of the registered modules that take other code paths
@@ -267,6 +380,8 @@ def test_backward_reaches_every_parameter(name):
     spec = ALL[name]
     torch.manual_seed(0)
     model = MODELS.build(spec.cfg).train()
+    if spec.prepare is not None:
+        model = spec.prepare(model)
     # stochastic depth may drop a whole branch for a tiny batch: disable it
     # so that a parameter without gradient really means a dead layer
     for module in model.modules():

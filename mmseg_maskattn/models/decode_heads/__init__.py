@@ -1,4 +1,5 @@
+from .mask2former_panoptic_head import Mask2FormerPanopticHead
 from .maskattn_unet_head import MaskAttnUNetHead
 from .umixformer_head import UMixFormerHead
 
-__all__ = ['MaskAttnUNetHead', 'UMixFormerHead']
+__all__ = ['Mask2FormerPanopticHead', 'MaskAttnUNetHead', 'UMixFormerHead']

@@ -10,11 +10,11 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 
-from ..utils import assemble_panoptic, group_embeddings
+from ..utils import (assemble_panoptic, group_embeddings,
+                     restore_to_ori_shape)
 
 __all__ = ['MaskAttnUNetSegmentor']
 
@@ -63,26 +63,10 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
         if unknown:
             raise ValueError(f'grouping_cfg has unknown keys {sorted(unknown)}')
 
-    @staticmethod
-    def _restore(x: torch.Tensor, meta: dict) -> torch.Tensor:
-        """Undo padding and flip of (1, C, H, W), resize to ori_shape."""
-        top, bottom, left, right = 0, 0, 0, 0
-        if 'img_padding_size' in meta:
-            left, right, top, bottom = meta['img_padding_size']
-        elif 'padding_size' in meta:
-            left, right, top, bottom = meta['padding_size']
-        x = x[:, :, top:x.shape[2] - bottom, left:x.shape[3] - right]
-        if meta.get('flip', False):
-            dims = (3, ) if meta.get('flip_direction') == 'horizontal' else (
-                2, )
-            x = x.flip(dims=dims)
-        return resize(x, size=meta['ori_shape'], mode='bilinear',
-                      align_corners=False)
-
     def predict(self,
                 inputs: torch.Tensor,
                 data_samples: OptSampleList = None) -> SampleList:
-        if self.test_cfg.get('mode', 'whole') != 'whole':
+        if (self.test_cfg or {}).get('mode', 'whole') != 'whole':
             raise ValueError('MaskAttnUNetSegmentor supports test_cfg.mode='
                              f"'whole' only, got {self.test_cfg.get('mode')!r}")
         if data_samples is not None:
@@ -98,7 +82,7 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
         results = self.postprocess_result(logits, data_samples)
         for i, sample in enumerate(results):
             emb = F.normalize(
-                self._restore(embeddings[i:i + 1], metas[i])[0], dim=0)
+                restore_to_ori_shape(embeddings[i:i + 1], metas[i])[0], dim=0)
             sem = sample.pred_sem_seg.data[0]
             probs = sample.seg_logits.data.softmax(dim=0)
             instances = torch.zeros_like(sem, dtype=torch.long)

@@ -1,3 +1,4 @@
 from .instance_grouping import assemble_panoptic, group_embeddings
+from .restore import restore_to_ori_shape
 
-__all__ = ['assemble_panoptic', 'group_embeddings']
+__all__ = ['assemble_panoptic', 'group_embeddings', 'restore_to_ori_shape']
