@@ -13,6 +13,7 @@ QK^T and AV; ``baddbmm`` costs its batched matrix product. Softmax,
 scaling, dropout and other element-wise operators are not counted, as in
 mmengine. Every operator that remains uncounted is reported.
 """
+import inspect
 from typing import Any, Counter, List, Tuple
 
 import torch
@@ -106,14 +107,28 @@ def count_params(model: nn.Module) -> int:
 
 
 class _TensorForward(nn.Module):
-    """Runs a segmentor's network only (``mode='tensor'``)."""
+    """Runs a segmentor's network only (``mode='tensor'``).
+
+    mmseg's ``EncoderDecoder`` calls ``decode_head.forward(feats)`` in
+    tensor mode, which fails for heads whose forward also takes the data
+    samples (mmseg's ``Mask2FormerHead``): those are run through their
+    ``predict``, which returns the segmentation logits.
+    """
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
+        head = getattr(model, 'decode_head', None)
+        self.head_needs_samples = head is not None and (
+            'batch_data_samples' in inspect.signature(head.forward).parameters)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        return self.model(inputs, mode='tensor')
+        if not self.head_needs_samples:
+            return self.model(inputs, mode='tensor')
+        shape = tuple(inputs.shape[2:])
+        metas = [dict(img_shape=shape, pad_shape=shape)] * inputs.shape[0]
+        return self.model.decode_head.predict(
+            self.model.extract_feat(inputs), metas, self.model.test_cfg)
 
 
 def count_flops(model: nn.Module,

@@ -84,6 +84,22 @@ class Mask2FormerPanopticSegmentor(EncoderDecoder):
         self.overlap_thr = float(overlap_thr)
         self.max_per_image = int(max_per_image)
 
+    def _forward(self,
+                 inputs: Tensor,
+                 data_samples: OptSampleList = None) -> Tensor:
+        """Semantic logits (B, C, H, W) at the input size (tensor mode).
+
+        mmseg's ``EncoderDecoder._forward`` calls the head without the data
+        samples, which a Mask2Former head needs.
+        """
+        shape = tuple(inputs.shape[2:])
+        metas = [dict(img_shape=shape, pad_shape=shape)] * inputs.shape[0]
+        cls_logits, mask_logits = self.decode_head.predict_masks(
+            self.extract_feat(inputs), metas)
+        return torch.einsum('bqc,bqhw->bchw',
+                            cls_logits.softmax(dim=-1)[..., :-1],
+                            mask_logits.sigmoid())
+
     def predict(self,
                 inputs: Tensor,
                 data_samples: OptSampleList = None) -> SampleList:

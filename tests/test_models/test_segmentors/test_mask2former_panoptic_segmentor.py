@@ -111,3 +111,13 @@ def test_predict_outputs_at_ori_shape():
               if s['isthing']}
     ids = set(out.pred_instance_seg.data.unique().tolist()) - {0}
     assert ids == things
+
+
+def test_tensor_mode_gives_semantic_logits():
+    model = _model().eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        logits = model(x, mode='tensor')
+        out = model.predict(x)
+    assert logits.shape == (2, 4, 64, 64)
+    assert torch.allclose(logits[0], out[0].seg_logits.data, atol=1e-5)
