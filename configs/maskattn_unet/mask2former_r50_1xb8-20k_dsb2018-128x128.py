@@ -17,7 +17,6 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'
-model = dict(data_preprocessor=dict(size=(128, 128)))
 embed_multi = dict(lr_mult=1.0, decay_mult=0.0)
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -1,5 +1,6 @@
 """Evaluation metrics; importing this package registers them in
 ``mmseg.registry``."""
-from .metrics import PanopticQualityMetric, pq_stats, summarize_pq
+from .metrics import (MaskAPMetric, PanopticQualityMetric, pq_stats,
+                      summarize_pq)
 
-__all__ = ['PanopticQualityMetric', 'pq_stats', 'summarize_pq']
+__all__ = ['MaskAPMetric', 'PanopticQualityMetric', 'pq_stats', 'summarize_pq']

@@ -288,3 +288,95 @@ def test_missing_keys_and_bad_args(tmp_path):
         LoadInstanceAnnotations(semantic_from='panoptic')
     with pytest.raises(ValueError, match='thing_class'):
         LoadInstanceAnnotations(thing_class=256)
+
+
+# --- crowd regions ----------------------------------------------------------
+
+
+def _mark_crowd(*ids):
+    """A pipeline step that lists ``ids`` as crowd regions."""
+
+    def step(results: dict) -> dict:
+        results['crowd_instance_ids'] = list(ids)
+        return results
+
+    return step
+
+
+def test_pack_crowd_region(tmp_path):
+    pipeline = _pipeline(
+        dict(type='LoadInstanceAnnotations', semantic_from='instances'),
+        _mark_crowd(300, 1234), dict(type='PackPanopticSegInputs'))
+    ds = pipeline(_sample(tmp_path))['data_samples']
+    inst = ds.gt_instance_seg.data[0].numpy()
+    pan = ds.gt_panoptic_seg.sem_seg[0].numpy()
+    # Instances 5, 9 -> 1, 2; crowd 300 -> no instance, panoptic id 3 (after
+    # the K = 2 instances); background stuff -> 4. Id 1234 is absent.
+    expected_inst = np.select([INST == 5, INST == 9], [1, 2], 0)
+    assert (inst == expected_inst).all()
+    expected_pan = np.select([INST == 5, INST == 9, INST == 300], [1, 2, 3], 4)
+    assert (pan == expected_pan).all()
+    assert (ds.gt_sem_seg.data[0].numpy() == (INST > 0)).all()
+    segments = ds.gt_panoptic_seg.segments_info
+    assert segments == [
+        dict(id=1, category_id=1, iscrowd=0, area=3, isthing=1),
+        dict(id=2, category_id=1, iscrowd=0, area=3, isthing=1),
+        dict(id=3, category_id=1, iscrowd=1, area=9, isthing=1),
+        dict(id=4, category_id=0, iscrowd=0, area=21, isthing=0),
+    ]
+    stats = pq_stats(pan, segments, pan, segments, categories=CATEGORIES)
+    summary = summarize_pq(stats, CATEGORIES)
+    assert summary['All']['pq'] == pytest.approx(100.0)
+    assert stats['tp'].tolist() == [1, 2]  # the crowd region is no TP
+
+
+def test_crowd_regions_survive_crop_and_flip(tmp_path):
+    pipeline = _pipeline(
+        dict(type='LoadInstanceAnnotations', semantic_from='instances'),
+        _mark_crowd(5, 300), dict(type='RandomCrop', crop_size=(6, 3)),
+        dict(type='RandomFlip', prob=0.5), dict(type='PackPanopticSegInputs'))
+    for seed in range(8):
+        np.random.seed(seed)
+        sample = pipeline(_sample(tmp_path))
+        ds = sample['data_samples']
+        img = sample['inputs'][0].numpy()
+        cols = img[0, ::-1] if ds.flip else img[0]
+        offset = int(cols[0]) // 40
+        crop = INST[:, offset:offset + 3]
+        if ds.flip:
+            crop = crop[:, ::-1]
+        inst = ds.gt_instance_seg.data[0].numpy()
+        pan = ds.gt_panoptic_seg.sem_seg[0].numpy()
+        segments = {s['id']: s for s in ds.gt_panoptic_seg.segments_info}
+        num_inst = int((crop == 9).any())
+        assert (inst == np.where(crop == 9, 1, 0)).all()  # 5 is crowd
+        crowd_ids = [i for i in (5, 300) if (crop == i).any()]
+        assert 300 in crowd_ids  # columns 2-3: in every 3 columns wide crop
+        for k, old_id in enumerate(crowd_ids, start=num_inst + 1):
+            assert ((pan == k) == (crop == old_id)).all()
+            assert segments[k]['iscrowd'] == 1 and segments[k]['isthing'] == 1
+            assert segments[k]['area'] == int((crop == old_id).sum())
+        assert [s['iscrowd'] for s in segments.values()
+                if s['isthing']] == [0] * num_inst + [1] * len(crowd_ids)
+
+
+def test_crowd_ids_checked(tmp_path):
+    sem = (INST > 0).astype(np.uint8)
+    sem[0, 0] = 3  # crowd 5 spans the thing classes 1 and 3
+    results = _sample(tmp_path, sem=sem)
+    results['thing_label_ids'] = [1, 3]
+    pipeline = _pipeline(
+        LoadInstanceAnnotations(semantic_from='file'), _mark_crowd(5),
+        PackPanopticSegInputs())
+    with pytest.raises(ValueError, match='crowd region id 5'):
+        pipeline(results)
+
+    # A numpy array of ids is accepted; 0 (no instance) is ignored.
+    results = _pipeline(LoadInstanceAnnotations())(_sample(tmp_path))
+    results['crowd_instance_ids'] = np.array([9, 0])
+    segments = PackPanopticSegInputs()(
+        results)['data_samples'].gt_panoptic_seg.segments_info
+    assert [s['iscrowd'] for s in segments] == [0, 0, 1, 0]
+    results['crowd_instance_ids'] = ['9']
+    with pytest.raises(TypeError, match='crowd_instance_ids'):
+        PackPanopticSegInputs()(results)

@@ -192,6 +192,32 @@ TINY_RESNET = dict(
     type='ResNet', depth=18, stem_channels=8, base_channels=8,
     out_indices=(0, 1, 2, 3), norm_cfg=BN)
 
+# the U-Net baseline of MaskAttn-UNet read as panoptic: mmseg's UNet + FCN
+CC_PANOPTIC = dict(
+    type='CCPanopticSegmentor',
+    thing_classes=[1, 2],
+    backbone=dict(
+        type='UNet',
+        base_channels=8,
+        num_stages=3,
+        strides=(1, 1, 1),
+        enc_num_convs=(2, 2, 2),
+        dec_num_convs=(2, 2),
+        downsamples=(True, True),
+        enc_dilations=(1, 1, 1),
+        dec_dilations=(1, 1),
+        norm_cfg=BN),
+    decode_head=dict(
+        type='FCNHead',
+        in_channels=8,
+        in_index=2,
+        channels=8,
+        num_convs=1,
+        concat_input=False,
+        num_classes=4,
+        norm_cfg=BN))
+
+
 SPECS = {
     'MixAttention':
     Spec(
@@ -308,6 +334,15 @@ SPECS = {
          (dict(bogus=1), 'bogus')],
         call=lambda m, x, samples: _losses(m.loss(x, samples)),
         prepare=_perturb_msda),
+    'CCPanopticSegmentor':
+    Spec(
+        CC_PANOPTIC, lambda: (torch.randn(2, 3, 64, 64), _samples()), [()],
+        [(dict(thing_classes=[4]), 'thing_classes'),
+         (dict(thing_classes=[]), 'thing_classes'),
+         (dict(connectivity=6), 'connectivity'),
+         (dict(min_area=-1), 'min_area'),
+         (dict(bogus=1), 'bogus')],
+        call=lambda m, x, samples: _losses(m.loss(x, samples))),
 }
 
 # variants of the registered modules that take other code paths

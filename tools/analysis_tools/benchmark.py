@@ -7,6 +7,11 @@ medians over all rounds are reported side by side.
 
 Parts:
     model   the whole network (backbone + decode head, ``mode='tensor'``)
+    train   one training step (``model.train_step``: forward with the
+            losses, backward, optimizer step with the config's
+            ``optim_wrapper``) on one real batch of the config's
+            ``train_dataloader`` (its pipeline and crop; ``--batch-size``
+            replaces its batch size; ``--shape`` is not used)
     head    the decode head alone, on encoder features computed once
             (``--reference`` adds, for a UMixFormerHead, the same head with
             the same weights computed the straightforward way: explicit
@@ -16,7 +21,16 @@ Peak memory: on CUDA ``torch.cuda.max_memory_allocated`` over warm-up and
 timed runs, minus the memory allocated before them; on CPU the peak resident
 set size (``VmHWM``, reset before the first forward) minus the resident size
 before the first forward, read from ``/proc``. Both are the memory one
-inference adds on top of the model and its inputs.
+inference adds on top of the model and its inputs; for ``--part train`` the
+memory a training step adds on top of the model, the optimizer and the
+loaded batch: activations, gradients and the optimizer state.
+
+Training memory of MaskAttn-UNet against Mask2Former-R50 (batch 8,
+128x128, DSB2018 under data/dsb2018):
+    python tools/analysis_tools/benchmark.py \
+        configs/maskattn_unet/maskattn-unet_b32_1xb8-20k_dsb2018-128x128.py \
+        configs/maskattn_unet/mask2former_r50_1xb8-20k_dsb2018-128x128.py \
+        --part train --batch-size 8 --warmup 1 --repeats 3 --rounds 2
 
 Example:
     python tools/analysis_tools/benchmark.py \
@@ -25,6 +39,7 @@ Example:
         --shape 512 512 --repeats 10 --rounds 3
 """
 import argparse
+import contextlib
 import json
 import resource
 import statistics
@@ -41,7 +56,7 @@ def parse_args():
     parser.add_argument('--shape', type=int, nargs=2, default=[512, 512])
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--part', choices=['model', 'head'], default='model')
+    parser.add_argument('--part', choices=['model', 'head', 'train'], default='model')
     parser.add_argument(
         '--reference',
         action='store_true',
@@ -79,6 +94,21 @@ def _reset_peak_rss() -> bool:
         return False
 
 
+def _train_setup(config: str, model, batch_size: int) -> tuple:
+    """The config's optimizer wrapper and one batch of its training data."""
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.runner import Runner
+
+    from mmseg_maskattn.analysis import resolve_config
+    cfg = Config.fromfile(resolve_config(config))
+    loader_cfg = cfg.train_dataloader
+    loader_cfg.update(
+        batch_size=batch_size, num_workers=0, persistent_workers=False)
+    batch = next(iter(Runner.build_dataloader(loader_cfg, seed=0)))
+    return build_optim_wrapper(model, cfg.optim_wrapper), batch
+
+
 def measure(args, config: str, reference: bool) -> dict:
     """Runs in the child: time one model and return its numbers."""
     from mmseg_maskattn.analysis import (build_model_from_config,
@@ -105,6 +135,13 @@ def measure(args, config: str, reference: bool) -> dict:
 
             def run():
                 return head(feats)
+    elif args.part == 'train':
+        params = count_params(model)
+        model.train()
+        optim_wrapper, batch = _train_setup(config, model, args.batch_size)
+
+        def run():
+            return model.train_step(batch, optim_wrapper)
     else:
         params = count_params(model)
 
@@ -115,7 +152,9 @@ def measure(args, config: str, reference: bool) -> dict:
         if device.type == 'cuda':
             torch.cuda.synchronize()
 
-    with torch.no_grad():
+    grad_mode = (contextlib.nullcontext()
+                 if args.part == 'train' else torch.no_grad())
+    with grad_mode:
         # memory is measured from before the first forward, so that it
         # includes the activations the allocator keeps after warm-up
         sync()
@@ -166,11 +205,16 @@ def main():
     for _ in range(args.rounds):
         for config, reference in variants:
             spec = json.dumps(dict(config=config, reference=reference))
-            out = subprocess.run(
+            proc = subprocess.run(
                 [sys.executable, __file__] + argv + ['--worker', spec],
-                check=True,
                 capture_output=True,
-                text=True).stdout
+                text=True)
+            if proc.returncode:
+                sys.stderr.write(proc.stderr[-4000:])
+                raise RuntimeError(f'the measurement of {config} failed '
+                                   f'(exit code {proc.returncode}), its '
+                                   'error is above')
+            out = proc.stdout
             line = [x for x in out.splitlines() if x.startswith('RESULT ')]
             results[(config, reference)].append(json.loads(line[-1][7:]))
     rows = []

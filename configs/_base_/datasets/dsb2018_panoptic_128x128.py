@@ -26,7 +26,8 @@
 # nucleus); both follow the image through the geometric transforms (nearest
 # interpolation). `PackPanopticSegInputs` packs `gt_sem_seg`,
 # `gt_instance_seg` (0 = no instance, instances 1..K after the transforms)
-# and `gt_panoptic_seg` (ids + segments_info, read by PanopticQualityMetric).
+# and `gt_panoptic_seg` (ids + segments_info, read by PanopticQualityMetric
+# and MaskAPMetric).
 #
 # Training: RandomResize around 128x128 (ratio 0.5-2.0, aspect kept), then a
 # 128x128 crop. Below ratio 1 the crop is smaller than 128x128; `PadSegFields`
@@ -97,6 +98,7 @@ test_dataloader = val_dataloader
 
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
-    dict(type='PanopticQualityMetric')
+    dict(type='PanopticQualityMetric'),
+    dict(type='MaskAPMetric')
 ]
 test_evaluator = val_evaluator

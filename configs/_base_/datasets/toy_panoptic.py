@@ -68,6 +68,7 @@ test_dataloader = val_dataloader
 
 val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
-    dict(type='PanopticQualityMetric')
+    dict(type='PanopticQualityMetric'),
+    dict(type='MaskAPMetric')
 ]
 test_evaluator = val_evaluator

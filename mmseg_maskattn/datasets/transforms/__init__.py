@@ -1,6 +1,12 @@
 """Panoptic data transforms; importing this package registers them."""
+from .load_cityscapes_panoptic_annotations import \
+    LoadCityscapesPanopticAnnotations
 from .load_instance_annotations import LoadInstanceAnnotations
+from .load_panoptic_annotations import LoadPanopticAnnotations
 from .pack_panoptic_seg_inputs import PackPanopticSegInputs
 from .pad_seg_fields import PadSegFields
 
-__all__ = ['LoadInstanceAnnotations', 'PackPanopticSegInputs', 'PadSegFields']
+__all__ = [
+    'LoadCityscapesPanopticAnnotations', 'LoadInstanceAnnotations',
+    'LoadPanopticAnnotations', 'PackPanopticSegInputs', 'PadSegFields'
+]

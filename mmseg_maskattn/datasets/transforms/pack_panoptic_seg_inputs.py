@@ -11,9 +11,10 @@ from .load_instance_annotations import _as_id_list
 
 __all__ = ['PackPanopticSegInputs']
 
-DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'inst_map_path', 'ori_shape',
-                     'img_shape', 'pad_shape', 'scale_factor', 'flip',
-                     'flip_direction', 'reduce_zero_label')
+DEFAULT_META_KEYS = ('img_path', 'seg_map_path', 'inst_map_path',
+                     'pan_map_path', 'ori_shape', 'img_shape', 'pad_shape',
+                     'scale_factor', 'flip', 'flip_direction',
+                     'reduce_zero_label')
 
 
 @TRANSFORMS.register_module()
@@ -29,23 +30,39 @@ class PackPanopticSegInputs(PackSegInputs):
     :class:`~mmseg.structures.SegDataSample`:
 
     - ``gt_instance_seg``: ``PixelData(data=LongTensor (1, H, W))``. 0 is no
-      instance (stuff, void, ignored pixels); the instances left after the
-      transforms are numbered ``1..K`` without gaps, in the order of their
-      ids in ``gt_instance_map`` (an instance cropped away disappears). There
-      is no ignore value in this map: an ignore value such as 255 could be a
-      real instance index, so ignored pixels are 0 here and stay 255 in
-      ``gt_sem_seg`` (and are void in ``gt_panoptic_seg``). Only pixels whose
-      semantic class is a thing class keep their instance.
+      instance (stuff, void, ignored pixels, crowd regions); the non-crowd
+      instances left after the transforms are numbered ``1..K`` without
+      gaps, in the order of their ids in ``gt_instance_map`` (an instance
+      cropped away disappears). There is no ignore value in this map: an
+      ignore value such as 255 could be a real instance index, so ignored
+      pixels are 0 here and stay 255 in ``gt_sem_seg`` (and are void in
+      ``gt_panoptic_seg``). Only pixels whose semantic class is a thing
+      class keep their instance.
     - ``gt_panoptic_seg``: ``PixelData(sem_seg=LongTensor (1, H, W),
       metainfo=dict(segments_info=[...]))``, the ground-truth convention of
       :class:`~mmseg_maskattn.evaluation.PanopticQualityMetric`. Id 0 is
       void (pixels of ``ignore_index`` and thing pixels without an
       instance); instance ``k`` has id ``k`` (the same number as in
-      ``gt_instance_seg``), and each stuff class present has one segment
-      with id ``K + 1``, ``K + 2``, ... in increasing class order. Every
-      segment is ``dict(id, category_id, iscrowd=0, area, isthing)`` where
+      ``gt_instance_seg``), the crowd regions present have ids ``K + 1 ..
+      K + M`` (in the order of their ids in ``gt_instance_map``), and each
+      stuff class present has one segment with id ``K + M + 1``,
+      ``K + M + 2``, ... in increasing class order. Every segment is
+      ``dict(id, category_id, iscrowd, area, isthing)`` where
       ``category_id`` is the semantic class id (the index in the data set's
-      ``classes``, as the metric expects) and ``area`` the pixel count.
+      ``classes``, as the metric expects), ``area`` the pixel count and
+      ``iscrowd`` 1 for the crowd regions, 0 otherwise.
+
+    Crowd regions (COCO ``iscrowd=1`` segments, Cityscapes thing pixels
+    without an instance index): ``results['crowd_instance_ids']``, optional,
+    lists the ids of ``gt_instance_map`` that are crowd regions (set by
+    :class:`LoadPanopticAnnotations` and
+    :class:`LoadCityscapesPanopticAnnotations`). The ids follow the map
+    through the geometric transforms unchanged (nearest interpolation), so
+    the list needs no update; listed ids absent from the map (cropped away)
+    or on pixels of a stuff class are ignored. A crowd region is not an
+    instance to learn (0 in ``gt_instance_seg``) but keeps its semantic
+    class in ``gt_sem_seg``, and is a crowd segment of the panoptic ground
+    truth, which the metric neither matches nor counts as a false negative.
 
     All maps are computed with ``np.unique`` / ``np.bincount`` (no loop over
     pixels). An instance whose pixels have more than one semantic class
@@ -64,8 +81,9 @@ class PackPanopticSegInputs(PackSegInputs):
     Required Keys:
 
     - img, gt_seg_map, gt_instance_map (see
-      :class:`LoadInstanceAnnotations`)
+      :class:`LoadInstanceAnnotations`, :class:`LoadPanopticAnnotations`)
     - thing_label_ids (unless given as argument)
+    - crowd_instance_ids (optional, list of int)
 
     Args:
         thing_label_ids (Sequence[int], optional): Semantic class ids of the
@@ -77,7 +95,8 @@ class PackPanopticSegInputs(PackSegInputs):
         reset_ori_shape (bool): Whether to set the packed ``ori_shape`` to
             the shape of the packed image (see above). Defaults to False.
         meta_keys (Sequence[str]): Meta keys packed, as in
-            ``PackSegInputs``, plus ``'inst_map_path'``.
+            ``PackSegInputs``, plus ``'inst_map_path'`` and
+            ``'pan_map_path'``.
     """
 
     def __init__(self,
@@ -106,8 +125,9 @@ class PackPanopticSegInputs(PackSegInputs):
 
         Raises:
             KeyError: If the maps or the thing class ids are missing.
-            ValueError: If the maps disagree in shape or an instance has
-                more than one semantic class.
+            TypeError: If ``crowd_instance_ids`` is not a sequence of ints.
+            ValueError: If the maps disagree in shape or an instance (or a
+                crowd region) has more than one semantic class.
         """
         name = type(self).__name__
         where = results.get('img_path')
@@ -132,11 +152,14 @@ class PackPanopticSegInputs(PackSegInputs):
                 f"{name}: gt_seg_map {sem.shape} and gt_instance_map "
                 f'{inst.shape} must be 2-D maps of the same shape (sample '
                 f'{where!r})')
+        crowd_ids = results.get('crowd_instance_ids')
+        crowd_ids = [] if crowd_ids is None else _as_id_list(
+            crowd_ids, name, "results['crowd_instance_ids']")
 
         packed = super().transform(results)
         inst_index, pan, segments = _panoptic_targets(
-            sem, inst, thing_ids, self.ignore_index, f'{name}: sample '
-            f'{where!r}')
+            sem, inst, thing_ids, crowd_ids, self.ignore_index,
+            f'{name}: sample {where!r}')
         data_sample = packed['data_samples']
         data_sample.gt_instance_seg = PixelData(
             data=torch.from_numpy(inst_index[None]))
@@ -157,7 +180,8 @@ class PackPanopticSegInputs(PackSegInputs):
 
 
 def _panoptic_targets(sem: np.ndarray, inst: np.ndarray,
-                      thing_ids: Sequence[int], ignore_index: int,
+                      thing_ids: Sequence[int], crowd_ids: Sequence[int],
+                      ignore_index: int,
                       where: str) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
     """Consecutive instance indices, panoptic ids and segments_info.
 
@@ -165,6 +189,7 @@ def _panoptic_targets(sem: np.ndarray, inst: np.ndarray,
         sem (np.ndarray): Semantic class ids, (H, W).
         inst (np.ndarray): Instance ids, (H, W), 0 = no instance.
         thing_ids (Sequence[int]): Semantic ids of the thing classes.
+        crowd_ids (Sequence[int]): Ids of ``inst`` that are crowd regions.
         ignore_index (int): Semantic id of ignored pixels.
         where (str): Prefix of error messages.
 
@@ -176,50 +201,58 @@ def _panoptic_targets(sem: np.ndarray, inst: np.ndarray,
     sem = sem.reshape(-1).astype(np.int64)
     inst = inst.reshape(-1).astype(np.int64)
     is_thing = np.isin(sem, np.asarray(thing_ids, dtype=np.int64))
-    kept = np.where(is_thing & (inst > 0), inst, 0)
+    on_thing = is_thing & (inst > 0)
+    is_crowd = on_thing & np.isin(inst, np.asarray(crowd_ids, dtype=np.int64))
 
-    # Consecutive instance indices 1..K; index 0 stays 0.
-    ids, inverse = np.unique(kept, return_inverse=True)
+    # Thing segments 1..K+M: sorting the keys puts the K instances (ids
+    # below ``offset``) before the M crowd regions (shifted by ``offset``).
+    offset = int(inst.max()) + 1 if inst.size else 1
+    keys = np.where(on_thing, inst + offset * is_crowd, 0)
+    ids, inverse = np.unique(keys, return_inverse=True)
     inverse = inverse.reshape(-1)
     if ids.size and ids[0] == 0:
-        inst_index, old_ids = inverse, ids[1:]
+        seg_index, old_ids = inverse, ids[1:]
     else:
-        inst_index, old_ids = inverse + 1, ids
-    num_inst = old_ids.size
+        seg_index, old_ids = inverse + 1, ids
+    num_things = old_ids.size
+    num_inst = int(np.count_nonzero(old_ids < offset))
+    old_ids = np.where(old_ids < offset, old_ids, old_ids - offset)
 
-    # Semantic class of each instance: one (instance, class) pair each.
-    on_inst = inst_index > 0
+    # Semantic class of each thing segment: one (segment, class) pair each.
+    on_seg = seg_index > 0
     num_classes = int(sem.max()) + 1 if sem.size else 1
-    pairs = np.unique(inst_index[on_inst] * num_classes + sem[on_inst])
-    pair_inst = pairs // num_classes
-    if pair_inst.size != num_inst:
-        k = int(pair_inst[np.flatnonzero(np.diff(pair_inst) == 0)[0]])
-        classes = (pairs[pair_inst == k] % num_classes).tolist()
-        raise ValueError(f'{where}: instance id {int(old_ids[k - 1])} has '
+    pairs = np.unique(seg_index[on_seg] * num_classes + sem[on_seg])
+    pair_seg = pairs // num_classes
+    if pair_seg.size != num_things:
+        k = int(pair_seg[np.flatnonzero(np.diff(pair_seg) == 0)[0]])
+        classes = (pairs[pair_seg == k] % num_classes).tolist()
+        kind = 'instance' if k <= num_inst else 'crowd region'
+        raise ValueError(f'{where}: {kind} id {int(old_ids[k - 1])} has '
                          f'pixels of several semantic classes {classes}')
-    inst_cats = pairs % num_classes
+    seg_cats = pairs % num_classes
 
-    # One segment per stuff class present, ids after the instances.
-    pan = inst_index.copy()
+    # One segment per stuff class present, ids after the thing segments.
+    pan = seg_index.copy()
     stuff = ~is_thing & (sem != ignore_index)
     stuff_cats, stuff_inverse = np.unique(sem[stuff], return_inverse=True)
-    pan[stuff] = num_inst + 1 + stuff_inverse.reshape(-1)
-    areas = np.bincount(pan, minlength=num_inst + stuff_cats.size + 1)
+    pan[stuff] = num_things + 1 + stuff_inverse.reshape(-1)
+    areas = np.bincount(pan, minlength=num_things + stuff_cats.size + 1)
+    inst_index = np.where(seg_index <= num_inst, seg_index, 0)
 
     segments = [
         dict(
             id=k,
-            category_id=int(inst_cats[k - 1]),
-            iscrowd=0,
+            category_id=int(seg_cats[k - 1]),
+            iscrowd=int(k > num_inst),
             area=int(areas[k]),
-            isthing=1) for k in range(1, num_inst + 1)
+            isthing=1) for k in range(1, num_things + 1)
     ]
     segments += [
         dict(
-            id=num_inst + 1 + i,
+            id=num_things + 1 + i,
             category_id=int(cat),
             iscrowd=0,
-            area=int(areas[num_inst + 1 + i]),
+            area=int(areas[num_things + 1 + i]),
             isthing=0) for i, cat in enumerate(stuff_cats)
     ]
     return inst_index.reshape(shape), pan.reshape(shape), segments

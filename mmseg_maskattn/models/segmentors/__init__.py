@@ -1,4 +1,8 @@
+from .cc_panoptic_segmentor import CCPanopticSegmentor
 from .mask2former_panoptic_segmentor import Mask2FormerPanopticSegmentor
 from .maskattn_unet_segmentor import MaskAttnUNetSegmentor
 
-__all__ = ['Mask2FormerPanopticSegmentor', 'MaskAttnUNetSegmentor']
+__all__ = [
+    'CCPanopticSegmentor', 'Mask2FormerPanopticSegmentor',
+    'MaskAttnUNetSegmentor'
+]

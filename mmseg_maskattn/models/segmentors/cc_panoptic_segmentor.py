@@ -1,0 +1,159 @@
+"""Panoptic reading of a semantic segmentor by connected components.
+
+The U-Net baseline of MaskAttn-UNet: A Mask Attention-Driven Framework for
+Universal Low-Resolution Image Segmentation (Cheng et al., 2025),
+https://arxiv.org/abs/2503.10686, is a semantic model (U-Net, Ronneberger et
+al., "U-Net: Convolutional Networks for Biomedical Image Segmentation",
+MICCAI 2015, https://arxiv.org/abs/1505.04597); its instances are the
+connected components of each thing class.
+"""
+from typing import Sequence
+
+import cv2
+import numpy as np
+import torch
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.registry import MODELS
+from mmseg.utils import OptSampleList, SampleList
+from torch import Tensor
+
+from ..utils import assemble_panoptic
+
+__all__ = ['CCPanopticSegmentor']
+
+
+@MODELS.register_module()
+class CCPanopticSegmentor(EncoderDecoder):
+    """Encoder-decoder whose thing regions are split into instances.
+
+    The panoptic reading of a plain semantic segmentor, the U-Net baseline
+    (Ronneberger et al., MICCAI 2015, https://arxiv.org/abs/1505.04597) of
+    MaskAttn-UNet (Cheng et al., arXiv 2503.10686,
+    https://arxiv.org/abs/2503.10686), so that it can be evaluated with PQ
+    and mask AP like the universal model. Training and the semantic
+    prediction are those of :class:`~mmseg.models.EncoderDecoder` (any
+    backbone, head and ``test_cfg`` mode). After
+    :meth:`postprocess_result` has made ``pred_sem_seg`` and ``seg_logits``
+    at the original image size, the pixels of each thing class are split
+    into connected components (``cv2.connectedComponents``, 4- or
+    8-connectivity); a component smaller than ``min_area`` pixels is
+    dropped (its pixels keep their class in ``pred_sem_seg`` and are void
+    in the panoptic map). Each output sample also carries, in the format of
+    :class:`MaskAttnUNetSegmentor`:
+
+    - ``pred_instance_seg``: ``PixelData(data=LongTensor (1, H, W))``, 0 is
+      no instance, instances ``1..K`` ordered by the order of
+      ``thing_classes``, then by the first pixel of the component in raster
+      order;
+    - ``pred_panoptic_seg``: ``PixelData(sem_seg=LongTensor (1, H, W))``
+      with ``segments_info`` (``id``, ``category_id``, ``isthing``,
+      ``area``, ``score``) in its metainfo, made by
+      :func:`~mmseg_maskattn.models.utils.assemble_panoptic`: one segment
+      per stuff class present and one per instance; ``score`` is the mean
+      probability (softmax, or sigmoid for a single-channel head) of the
+      segment's class over its pixels.
+
+    Args:
+        thing_classes (Sequence[int]): Class ids that are things (split into
+            instances); the others are stuff.
+        connectivity (int): 4 or 8, the pixel neighbourhood of a
+            component. Defaults to 8.
+        min_area (int): Components with fewer pixels are dropped. Defaults
+            to 0 (keep all).
+        **kwargs: Forwarded to :class:`~mmseg.models.EncoderDecoder`
+            (``backbone``, ``decode_head``, ``test_cfg``, ...).
+    """
+
+    def __init__(self,
+                 *,
+                 thing_classes: Sequence[int],
+                 connectivity: int = 8,
+                 min_area: int = 0,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        things = list(thing_classes)
+        if not things:
+            raise ValueError('thing_classes must name at least one class '
+                             '(a model without things is an EncoderDecoder)')
+        bad = [
+            c for c in things if isinstance(c, bool) or not isinstance(
+                c, (int, np.integer)) or not 0 <= c < self.num_classes
+        ]
+        if bad:
+            raise ValueError(f'thing_classes={things}: {bad} not class ids '
+                             f'in 0..{self.num_classes - 1}')
+        if len(set(things)) != len(things):
+            raise ValueError(f'thing_classes={things} has duplicates')
+        if connectivity not in (4, 8):
+            raise ValueError(f'connectivity must be 4 or 8, got '
+                             f'{connectivity!r}')
+        if isinstance(min_area, bool) or not isinstance(
+                min_area, (int, np.integer)) or min_area < 0:
+            raise ValueError(f'min_area must be an int >= 0, got '
+                             f'{min_area!r}')
+        self.thing_classes = tuple(int(c) for c in things)
+        self.connectivity = int(connectivity)
+        self.min_area = int(min_area)
+
+    def _components(self, sem_seg: Tensor) -> Tensor:
+        """(H, W) instance map: connected components of the thing classes.
+
+        Args:
+            sem_seg (Tensor): (H, W) predicted class per pixel.
+
+        Returns:
+            Tensor: (H, W) long on the device of ``sem_seg``, 0 = no
+            instance, 1..K instances.
+        """
+        sem = sem_seg.cpu().numpy()
+        instances = np.zeros(sem.shape, dtype=np.int64)
+        offset = 0
+        for cls in self.thing_classes:
+            num, labels = cv2.connectedComponents(
+                (sem == cls).astype(np.uint8),
+                connectivity=self.connectivity,
+                ltype=cv2.CV_32S)
+            # keep[k]: component k (0 is the background) is large enough;
+            # the kept ones get the ids offset + 1.. in label order, the
+            # others 0 (the classes' pixels are disjoint: ids just add up)
+            keep = np.bincount(labels.ravel(), minlength=num) >= self.min_area
+            keep[0] = False
+            new_id = np.where(keep, np.cumsum(keep) + offset, 0)
+            instances += new_id[labels]
+            offset += int(keep.sum())
+        return torch.from_numpy(instances).to(sem_seg.device)
+
+    def postprocess_result(self,
+                           seg_logits: Tensor,
+                           data_samples: OptSampleList = None) -> SampleList:
+        """Semantic results of mmseg, plus instances and a panoptic map.
+
+        Args:
+            seg_logits (Tensor): (B, C, H, W) logits of the decode head.
+            data_samples (list[:obj:`SegDataSample`], optional): The data
+                samples with their meta information. Defaults to None.
+
+        Returns:
+            list[:obj:`SegDataSample`]: Each with ``seg_logits``,
+            ``pred_sem_seg``, ``pred_instance_seg`` and
+            ``pred_panoptic_seg`` at the original image size.
+        """
+        results = super().postprocess_result(seg_logits, data_samples)
+        for sample in results:
+            sem = sample.pred_sem_seg.data[0].long()
+            scores = sample.seg_logits.data
+            if scores.shape[0] == 1:  # already the sigmoid of class 1
+                probs = torch.cat([1 - scores, scores])
+            else:
+                probs = scores.softmax(dim=0)
+            instances = self._components(sem)
+            pan, segments = assemble_panoptic(sem, probs, instances,
+                                              self.thing_classes)
+            sample.set_data(
+                dict(
+                    pred_instance_seg=PixelData(data=instances[None]),
+                    pred_panoptic_seg=PixelData(
+                        sem_seg=pan[None],
+                        metainfo=dict(segments_info=segments))))
+        return results
