@@ -1,0 +1,143 @@
+"""U-Net vs MaskAttn-UNet vs Mask2Former on DSB2018 at 128x128 (CPU).
+
+The comparison of MaskAttn-UNet (Cheng et al., "MaskAttn-UNet: A Mask
+Attention-Driven Framework for Universal Low-Resolution Image
+Segmentation", arXiv 2503.10686, https://arxiv.org/abs/2503.10686) under
+one CPU training budget: every model is trained from scratch for the same
+number of iterations of batch 8 (the configs under ``configs/`` next to
+this script: 200 iterations, the data pipeline of
+``configs/_base_/datasets/dsb2018_panoptic_128x128.py``, each model's own
+optimizer), with ``tools/train.py``, then evaluated on the 133 val images
+at 128x128 with ``tools/test.py`` and the configs' evaluators (mIoU, PQ,
+mask AP). Params and GFLOPs come from ``tools/analysis_tools/get_flops.py``
+at 128x128, the peak memory of a training step (batch 8) from
+``tools/analysis_tools/benchmark.py --part train``. The table is written to
+``results.md`` (a finished run in the work dir is reused unless --force).
+
+Run from the repository root, with DSB2018 at data/dsb2018 (a symlink to
+../shared/data/dsb2018 on the project machines):
+    python projects/lowres_universal/run_study.py \
+        --work-dir work_dirs/lowres_universal
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import platform
+import subprocess
+import sys
+import time
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+CONFIGS = 'projects/lowres_universal/configs/'
+ITERS = 200
+# name: config of the study schedule
+MODELS = {
+    'U-Net (S5-D16, FCN) + connected components':
+    CONFIGS + 'unet-s5-d16_fcn_1xb8-200iter_dsb2018-128x128.py',
+    'MaskAttn-UNet (b32)':
+    CONFIGS + 'maskattn-unet_b32_1xb8-200iter_dsb2018-128x128.py',
+    'Mask2Former-R50 (panoptic)':
+    CONFIGS + 'mask2former_r50_1xb8-200iter_dsb2018-128x128.py',
+}
+METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ', 'mask/mAP',
+           'mask/AP50')
+
+
+def _run(args, **kwargs):
+    print('+', ' '.join(args), flush=True)
+    return subprocess.run([sys.executable] + args,
+                          cwd=ROOT,
+                          check=True,
+                          **kwargs)
+
+
+def _test_metrics(work_dir):
+    runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
+    with open(runs[-1]) as f:
+        return json.load(f)
+
+
+def _complexity(config):
+    out = _run([
+        'tools/analysis_tools/get_flops.py', config, '--shape', '128', '128'
+    ],
+               capture_output=True,
+               text=True).stdout
+    params = float(out.split('Params: ')[1].split(' M')[0])
+    flops = float(out.split('FLOPs: ')[1].split(' G')[0])
+    return params, flops
+
+
+def _train_memory(configs, out_json):
+    """Peak training-step memory (MiB) of every config, batch 8."""
+    mem = {}
+    for config in configs:
+        _run([
+            'tools/analysis_tools/benchmark.py', config, '--part', 'train',
+            '--batch-size', '8', '--warmup', '1', '--repeats', '2',
+            '--rounds', '1', '--json', out_json
+        ])
+        with open(osp.join(ROOT, out_json)) as f:
+            row, = json.load(f)
+        mem[config] = (row['peak_mem_mib'], row['latency_ms'] / 1e3)
+    return mem
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--work-dir', default='work_dirs/lowres_universal')
+    parser.add_argument('--out', default=osp.join(osp.dirname(__file__),
+                                                  'results.md'))
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='retrain models whose work dir already holds a finished run')
+    args = parser.parse_args()
+    rows = []
+    for name, config in MODELS.items():
+        stem = osp.basename(config).split('_')[0]
+        work = osp.join(args.work_dir, stem)
+        ckpt = osp.join(work, f'iter_{ITERS}.pth')
+        timing = osp.join(work, 'train_minutes.txt')
+        if args.force or not (osp.isfile(osp.join(ROOT, ckpt))
+                              and osp.isfile(osp.join(ROOT, timing))):
+            start = time.time()
+            _run(['tools/train.py', config, '--work-dir', work])
+            with open(osp.join(ROOT, timing), 'w') as f:
+                f.write(f'{(time.time() - start) / 60:.2f}\n')
+        with open(osp.join(ROOT, timing)) as f:
+            train_min = float(f.read())
+        test_dir = osp.join(work, 'test')
+        _run(['tools/test.py', config, ckpt, '--work-dir', test_dir])
+        metrics = _test_metrics(osp.join(ROOT, test_dir))
+        rows.append((name, config, train_min, metrics) + _complexity(config))
+    memory = _train_memory(list(MODELS.values()),
+                           osp.join(args.work_dir, 'train_memory.json'))
+    lines = [
+        '| model | params (M) | GFLOPs (128x128) | peak train memory, batch 8 '
+        '(MiB) | train step (s) | train time (min) | ' +
+        ' | '.join(METRICS) + ' |', '|---' * (6 + len(METRICS)) + '|'
+    ]
+    for name, config, minutes, metrics, params, flops in rows:
+        mem, step = memory[config]
+        values = ' | '.join(f'{metrics[k]:.2f}' for k in METRICS)
+        lines.append(f'| {name} | {params:.2f} | {flops:.2f} | {mem:.0f} | '
+                     f'{step:.1f} | {minutes:.1f} | {values} |')
+    machine = (f'{platform.processor() or platform.machine()}, '
+               f'{os.cpu_count()} CPU cores, torch threads default')
+    configs = '\n'.join(f'- {name}: `{config}`'
+                        for name, config in MODELS.items())
+    text = '\n'.join(lines) + (
+        f'\n\nConfigs:\n{configs}\n\nMachine: {machine}. Command: `python '
+        f'projects/lowres_universal/run_study.py --work-dir '
+        f'{args.work_dir}`. {ITERS} iterations of batch 8 each, from '
+        'scratch; DSB2018 val (133 images) at 128x128.\n')
+    with open(args.out, 'w') as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == '__main__':
+    main()
