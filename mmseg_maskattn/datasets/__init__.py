@@ -11,12 +11,13 @@ from .checked_seg_dataset import CheckedSegDataset
 from .cityscapes_panoptic import CityscapesPanopticSegDataset
 from .coco_panoptic import CocoPanopticSegDataset
 from .dsb2018 import DSB2018Dataset
+from .episodic_dataset import EpisodicDataset
 from .toy import ToySegDataset
 from .toy_panoptic import ToyPanopticDataset
 
 __all__ = [
     'ADE20KPanopticSegDataset', 'CamVidDataset', 'CheckedPanopticDataset',
     'CheckedSegDataset', 'CityscapesPanopticSegDataset',
-    'CocoPanopticSegDataset', 'DSB2018Dataset',
+    'CocoPanopticSegDataset', 'DSB2018Dataset', 'EpisodicDataset',
     'ToyPanopticDataset', 'ToySegDataset', 'toy_data', 'transforms'
 ]

@@ -1,6 +1,9 @@
 """Evaluation metrics; importing this package registers them in
 ``mmseg.registry``."""
-from .metrics import (MaskAPMetric, PanopticQualityMetric, pq_stats,
-                      summarize_pq)
+from .metrics import (FewShotIoUMetric, MaskAPMetric, PanopticQualityMetric,
+                      pq_stats, summarize_pq)
 
-__all__ = ['MaskAPMetric', 'PanopticQualityMetric', 'pq_stats', 'summarize_pq']
+__all__ = [
+    'FewShotIoUMetric', 'MaskAPMetric', 'PanopticQualityMetric', 'pq_stats',
+    'summarize_pq'
+]

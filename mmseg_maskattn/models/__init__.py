@@ -1,6 +1,7 @@
-from . import (backbones, decode_heads, layers, losses,  # noqa: F401
-               segmentors, utils)
+from . import (backbones, data_preprocessors, decode_heads,  # noqa: F401
+               layers, losses, segmentors, utils)
 
 __all__ = [
-    'backbones', 'decode_heads', 'layers', 'losses', 'segmentors', 'utils'
+    'backbones', 'data_preprocessors', 'decode_heads', 'layers', 'losses',
+    'segmentors', 'utils'
 ]

@@ -1,6 +1,10 @@
 """Metrics; importing this package registers them in ``mmseg.registry``."""
+from .few_shot_iou_metric import FewShotIoUMetric
 from .mask_ap_metric import MaskAPMetric
 from .panoptic_quality_metric import (PanopticQualityMetric, pq_stats,
                                       summarize_pq)
 
-__all__ = ['MaskAPMetric', 'PanopticQualityMetric', 'pq_stats', 'summarize_pq']
+__all__ = [
+    'FewShotIoUMetric', 'MaskAPMetric', 'PanopticQualityMetric', 'pq_stats',
+    'summarize_pq'
+]

@@ -1,0 +1,251 @@
+"""HDMNet (Peng et al., CVPR 2023, arXiv 2303.14652) with a tiny frozen
+ResNetV1c-18 on 64x64 episodes."""
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+from mmseg_maskattn.models.segmentors import HDMNet
+from mmseg_maskattn.models.segmentors.hdmnet import prior_map
+
+init_default_scope('mmseg')
+
+BACKBONE = dict(
+    type='ResNetV1c',
+    depth=18,
+    base_channels=8,
+    stem_channels=8,
+    num_stages=4,
+    out_indices=(1, 2, 3),
+    dilations=(1, 1, 2, 4),
+    strides=(1, 2, 1, 1))
+CFG = dict(type='HDMNet', backbone=BACKBONE, reduce_dim=16, embed_dims=16)
+# layer4 of the tiny backbone has 8 * 8 = 64 channels
+BASE_LEARNER = dict(
+    type='PSPHead',
+    in_channels=64,
+    in_index=2,
+    channels=8,
+    pool_scales=(1, 2),
+    num_classes=4)
+
+
+def _samples(batch, shot, size=64, ori_shape=None, padding=(0, 0, 0, 0),
+             seed=0):
+    g = torch.Generator().manual_seed(seed)
+    samples = []
+    for _ in range(batch):
+        query = torch.randint(0, 2, (1, size, size), generator=g)
+        query[0, :2] = 255
+        support = torch.randint(0, 2, (shot, size, size), generator=g)
+        support[:, -3:] = 255
+        s = SegDataSample(
+            gt_sem_seg=PixelData(data=query),
+            gt_support_seg=PixelData(data=support))
+        left, right, top, bottom = padding
+        s.set_metainfo(
+            dict(
+                ori_shape=ori_shape or (size, size),
+                img_shape=(size - top - bottom, size - left - right),
+                pad_shape=(size, size),
+                padding_size=list(padding),
+                class_id=3,
+                shot=shot))
+        samples.append(s)
+    return samples
+
+
+def _inputs(batch, shot, size=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, 1 + shot, 3, size, size, generator=g)
+
+
+def _build(**kw):
+    torch.manual_seed(0)
+    return MODELS.build(dict(CFG, **kw))
+
+
+@pytest.mark.parametrize('shot', [1, 2])
+def test_loss_is_finite_and_trains_only_the_head(shot):
+    model = _build().train()
+    assert isinstance(model, HDMNet)
+    assert not model.backbone.training  # frozen: stays in eval mode
+    losses = model.loss(_inputs(2, shot), _samples(2, shot))
+    assert set(losses) == {'loss_ce', 'loss_meta', 'loss_distill'}
+    assert all(torch.isfinite(v) and v.dim() == 0 for v in losses.values())
+    sum(losses.values()).backward()
+    for name, p in model.named_parameters():
+        if name.startswith('backbone.'):
+            assert not p.requires_grad and p.grad is None, name
+        else:
+            assert p.grad is not None, f'no gradient for {name}'
+            assert torch.isfinite(p.grad).all(), name
+            assert p.grad.abs().sum() > 0, f'zero gradient for {name}'
+
+
+@pytest.mark.parametrize('shot', [1, 5])
+def test_forward_and_predict_shapes(shot):
+    model = _build().eval()
+    inputs = _inputs(2, shot)
+    with torch.no_grad():
+        logits = model(inputs, _samples(2, shot), mode='tensor')
+        assert logits.shape == (2, 2, 8, 8)
+        results = model(inputs, _samples(2, shot), mode='predict')
+    for r in results:
+        assert r.pred_sem_seg.data.shape == (1, 64, 64)
+        assert r.seg_logits.data.shape == (2, 64, 64)
+
+
+def test_predict_removes_padding_and_resizes_to_ori_shape():
+    model = _build().eval()
+    # 50x60 image (ori 100x120 resized by 0.5) padded to 64x64
+    padding = (0, 4, 0, 14)  # left, right, top, bottom
+    samples = _samples(2, 1, ori_shape=(100, 120), padding=padding)
+    with torch.no_grad():
+        logits = model(_inputs(2, 1), _samples(2, 1), mode='tensor')
+        results = model.predict(_inputs(2, 1), samples)
+    for i, r in enumerate(results):
+        pred = r.pred_sem_seg.data
+        assert pred.shape == (1, 100, 120)
+        assert pred.dtype == torch.long
+        assert set(pred.unique().tolist()) <= {0, 1}
+        assert r.seg_logits.data.shape == (2, 100, 120)
+        # the prediction is the argmax of the unpadded, resized logits
+        up = torch.nn.functional.interpolate(
+            logits[i:i + 1], size=(64, 64), mode='bilinear')
+        up = torch.nn.functional.interpolate(
+            up[:, :, :50, :60], size=(100, 120), mode='bilinear')
+        torch.testing.assert_close(r.seg_logits.data, up[0])
+
+
+def test_episodes_are_independent_and_shots_unordered():
+    model = _build().eval()
+    inputs = _inputs(2, 3)
+    samples = _samples(2, 3)
+    with torch.no_grad():
+        both = model(inputs, samples, mode='tensor')
+        first = model(inputs[:1], samples[:1], mode='tensor')
+        # permute the shots of every episode (images and masks together)
+        perm = torch.tensor([2, 0, 1])
+        permuted = inputs.clone()
+        permuted[:, 1:] = inputs[:, 1:][:, perm]
+        perm_samples = _samples(2, 3)
+        for s, orig in zip(perm_samples, samples):
+            s.gt_support_seg = PixelData(
+                data=orig.gt_support_seg.data[perm])
+        shuffled = model(permuted, perm_samples, mode='tensor')
+    torch.testing.assert_close(both[:1], first, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(both, shuffled, atol=1e-5, rtol=1e-4)
+
+
+def test_support_background_does_not_matter():
+    """The support is masked before the backbone: changing its background
+    pixels changes nothing."""
+    model = _build().eval()
+    inputs = _inputs(1, 1)
+    samples = _samples(1, 1)
+    fg = samples[0].gt_support_seg.data == 1
+    changed = inputs.clone()
+    changed[0, 1] = torch.where(fg, inputs[0, 1], torch.randn_like(
+        inputs[0, 1]))
+    with torch.no_grad():
+        a = model(inputs, samples, mode='tensor')
+        b = model(changed, samples, mode='tensor')
+    torch.testing.assert_close(a, b)
+
+
+def test_prior_map():
+    torch.manual_seed(0)
+    query = torch.randn(2, 4, 3, 3)
+    support = torch.randn(4, 4, 3, 3)
+    mask = (torch.rand(4, 1, 3, 3) > 0.3).float()
+    prior = prior_map(query, support, mask)
+    assert prior.shape == (2, 1, 3, 3)
+    assert prior.min() >= 0 and prior.max() <= 1
+    # K = 2 identical shots give the 1-shot prior
+    twice = prior_map(query, support[::2].repeat_interleave(2, 0),
+                      mask[::2].repeat_interleave(2, 0))
+    torch.testing.assert_close(twice, prior_map(query, support[::2],
+                                                mask[::2]))
+    # a query position equal to a masked support feature gets the top score
+    query[0, :, 0, 0] = support[0, :, 1, 1] * 3
+    mask[0, 0, 1, 1] = 1
+    k1 = prior_map(query[:1], support[:1], mask[:1])
+    assert k1[0, 0, 0, 0] == pytest.approx(1.0)
+
+
+def test_base_learner_ensemble_is_frozen_and_trains_the_gate():
+    model = _build(base_learner=BASE_LEARNER).train()
+    assert not model.base_learner.training
+    losses = model.loss(_inputs(2, 1), _samples(2, 1))
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+    for name, p in model.named_parameters():
+        if name.startswith(('backbone.', 'base_learner.')):
+            assert p.grad is None, name
+        else:
+            assert p.grad is not None, f'no gradient for {name}'
+    assert model.gate.weight.grad.abs().sum() > 0
+    assert model.merge.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        results = model.predict(_inputs(2, 1), _samples(2, 1))
+    assert results[0].pred_sem_seg.data.shape == (1, 64, 64)
+
+
+def test_unfrozen_backbone_gets_gradients():
+    model = _build(freeze_backbone=False).train()
+    assert model.backbone.training
+    losses = model.loss(_inputs(2, 1), _samples(2, 1))
+    sum(losses.values()).backward()
+    assert all(p.grad is not None for p in model.backbone.parameters())
+
+
+@pytest.mark.parametrize('update,text', [
+    (dict(num_heads=(2, 4)), 'num_heads'),
+    (dict(sr_ratios=(4, 2)), 'sr_ratios'),
+    (dict(depths=(2, 2)), 'depths'),
+    (dict(num_heads=(2, 3, 8)), 'embed_dims'),
+    (dict(temperature=0.0), 'temperature'),
+    (dict(loss_meta=dict(type='CrossEntropyLoss')), 'loss_name'),
+    (dict(backbone=dict(BACKBONE, out_indices=(1, 2))), 'backbone'),
+    (dict(test_cfg=dict(mode='slide')), 'whole'),
+    (dict(bogus=1), 'bogus'),
+])
+def test_bad_configs_name_the_key(update, text):
+    with pytest.raises((ValueError, TypeError)) as err:
+        _build(**update)
+    assert text in str(err.value)
+
+
+def test_bad_inputs_name_both_shapes():
+    model = _build().eval()
+    with pytest.raises(ValueError, match='inputs'):
+        model(torch.randn(2, 3, 64, 64), _samples(2, 1), mode='tensor')
+    with pytest.raises(ValueError) as err:
+        model(_inputs(2, 2), _samples(2, 1), mode='tensor')
+    assert 'gt_support_seg' in str(err.value) and 'inputs' in str(err.value)
+    with pytest.raises(ValueError, match='gt_support_seg'):
+        model(_inputs(2, 1), None, mode='tensor')
+
+
+def test_distillation_direction():
+    """Each level is taught by the next coarser one, the coarsest by the
+    ground truth; teachers carry no gradient."""
+    model = _build().train()
+    inputs, samples = _inputs(1, 1), _samples(1, 1)
+    seen = []
+    original = model.loss_distill.forward
+
+    def record(student, teacher, **kw):
+        seen.append((tuple(student.shape), tuple(teacher.shape),
+                     teacher.is_floating_point()))
+        return original(student, teacher, **kw)
+
+    model.loss_distill.forward = record
+    model.loss(inputs, samples)
+    assert seen == [((1, 1, 8, 8), (1, 1, 4, 4), True),
+                    ((1, 1, 4, 4), (1, 1, 2, 2), True),
+                    ((1, 1, 2, 2), (1, 64, 64), False)]
