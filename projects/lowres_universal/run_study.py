@@ -5,7 +5,7 @@ Attention-Driven Framework for Universal Low-Resolution Image
 Segmentation", arXiv 2503.10686, https://arxiv.org/abs/2503.10686) under
 one CPU training budget: every model is trained from scratch for the same
 number of iterations of batch 8 (the configs under ``configs/`` next to
-this script: 200 iterations, the data pipeline of
+this script: 100 iterations, the data pipeline of
 ``configs/_base_/datasets/dsb2018_panoptic_128x128.py``, each model's own
 optimizer), with ``tools/train.py``, then evaluated on the 133 val images
 at 128x128 with ``tools/test.py`` and the configs' evaluators (mIoU, PQ,
@@ -31,15 +31,15 @@ import time
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIGS = 'projects/lowres_universal/configs/'
-ITERS = 200
+ITERS = 100
 # name: config of the study schedule
 MODELS = {
     'U-Net (S5-D16, FCN) + connected components':
-    CONFIGS + 'unet-s5-d16_fcn_1xb8-200iter_dsb2018-128x128.py',
+    CONFIGS + 'unet-s5-d16_fcn_1xb8-100iter_dsb2018-128x128.py',
     'MaskAttn-UNet (b32)':
-    CONFIGS + 'maskattn-unet_b32_1xb8-200iter_dsb2018-128x128.py',
+    CONFIGS + 'maskattn-unet_b32_1xb8-100iter_dsb2018-128x128.py',
     'Mask2Former-R50 (panoptic)':
-    CONFIGS + 'mask2former_r50_1xb8-200iter_dsb2018-128x128.py',
+    CONFIGS + 'mask2former_r50_1xb8-100iter_dsb2018-128x128.py',
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ', 'mask/mAP',
            'mask/AP50')

@@ -1,19 +1,19 @@
-# CPU study schedule (projects/lowres_universal): 200 iterations of batch 8
-# (1600 crops, ~3 epochs of the 531 training images), 20 warm-up
+# CPU study schedule (projects/lowres_universal): 100 iterations of batch 8
+# (800 crops, ~1.5 epochs of the 531 training images), 10 warm-up
 # iterations, then poly decay; the optimizer of the full config.
 _base_ = '../../../configs/maskattn_unet/maskattn-unet_b32_1xb8-20k_dsb2018-128x128.py'
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=20),
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=10),
     dict(
         type='PolyLR',
         eta_min=0.0,
         power=0.9,
-        begin=20,
-        end=200,
+        begin=10,
+        end=100,
         by_epoch=False)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=200, val_interval=200)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=100, val_interval=100)
 default_hooks = dict(
-    checkpoint=dict(interval=200), logger=dict(interval=10))
+    checkpoint=dict(interval=100), logger=dict(interval=10))
