@@ -16,13 +16,17 @@ def check_decode_head_channels(model: nn.Module,
 
     Args:
         model (nn.Module): A segmentor with ``extract_feat`` and
-            ``decode_head`` (models without them are left alone).
+            ``decode_head``. Models without them, and heads that keep no
+            ``in_channels`` / ``in_index`` attributes (mmseg's
+            ``Mask2FormerHead``, whose pixel decoder takes every backbone
+            output), are left alone.
         input_size (int): Side of the probe image.
     """
     if is_model_wrapper(model):
         model = model.module
     head = getattr(model, 'decode_head', None)
-    if head is None or not hasattr(model, 'extract_feat'):
+    if head is None or not hasattr(model, 'extract_feat') or not (
+            hasattr(head, 'in_channels') and hasattr(head, 'in_index')):
         return
     in_channels = head.in_channels
     in_index = head.in_index

@@ -36,6 +36,18 @@ def test_wrong_index_names_in_index():
         check_decode_head_channels(_model(in_index=[0, 1, 2, 4]))
 
 
+def test_head_without_channel_attributes_is_left_alone():
+    """Mask2Former heads keep no in_channels / in_index: nothing to check."""
+    from ..test_models.test_harness import TINY_RESNET, _m2f_head
+    model = MODELS.build(
+        dict(
+            type='Mask2FormerPanopticSegmentor',
+            backbone=TINY_RESNET,
+            decode_head=_m2f_head()))
+    assert not hasattr(model.decode_head, 'in_index')
+    check_decode_head_channels(model)
+
+
 def test_train_tool_fails_before_training(tmp_path):
     proc = run([
         str(REPO_ROOT / 'tools/train.py'),
