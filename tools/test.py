@@ -74,6 +74,33 @@ def trigger_visualization_hook(cfg, args):
     return cfg
 
 
+def _write_label_maps(cfg, out: str) -> None:
+    """Let every metric of the test evaluator that can write predicted label
+    maps (mmseg's ``IoUMetric``: ``output_dir``) write them to ``out``."""
+    import inspect
+
+    import mmseg.evaluation  # noqa: F401  (registers mmseg's metrics)
+    from mmseg.registry import METRICS
+    evaluator = cfg.test_evaluator
+    metrics = evaluator if isinstance(evaluator, (list, tuple)) else [
+        evaluator
+    ]
+    writers = []
+    for metric in metrics:
+        cls = METRICS.get(metric['type'])
+        if cls is not None and 'output_dir' in inspect.signature(
+                cls.__init__).parameters:
+            metric['output_dir'] = out
+            metric['keep_results'] = True
+            writers.append(metric['type'])
+    if not writers:
+        types = [m.get('type') for m in metrics]
+        raise ValueError(
+            f'--out needs a test_evaluator metric that writes label maps '
+            f"(one with an 'output_dir' argument, e.g. IoUMetric); "
+            f'{cfg.filename} has {types}')
+
+
 def main():
     args = parse_args()
     for path, what in ((args.config, 'config'), (args.checkpoint,
@@ -105,8 +132,7 @@ def main():
         cfg.model = cfg.tta_model
 
     if args.out is not None:
-        cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
+        _write_label_maps(cfg, args.out)
 
     runner = Runner.from_cfg(cfg)
     runner.test()

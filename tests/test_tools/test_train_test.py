@@ -161,8 +161,11 @@ def test_maskattn_unet_panoptic_train_then_test(toy_data_root, tmp_path):
         TEST,
         str(MASKATTN_TOY),
         str(work / 'iter_2.pth'), '--work-dir',
-        str(work / 'test'), '--cfg-options'
+        str(work / 'test'), '--out',
+        str(tmp_path / 'preds'), '--cfg-options'
     ] + toy_options(toy_data_root, max_iters=2))
+    # --out reaches the IoUMetric of the list of evaluators
+    assert len(list((tmp_path / 'preds').glob('*.png'))) == 4
     out = proc.stdout + proc.stderr
     for key in ('mIoU:', 'PQ:', 'PQ_th:', 'PQ_st:', 'PQ_rectangle:'):
         assert key in out, key

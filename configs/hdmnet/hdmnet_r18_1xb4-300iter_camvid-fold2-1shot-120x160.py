@@ -1,0 +1,8 @@
+# HDMNet (frozen random ResNetV1c-18) on CamVid fold 2, 1-shot, CPU
+# schedule (see fold 0, 1-shot).
+_base_ = './hdmnet_r18_1xb4-300iter_camvid-fold0-1shot-120x160.py'
+fold, shot = 2, 1
+model = dict(data_preprocessor=dict(shot=shot))
+train_dataloader = dict(dataset=dict(fold=fold, shot=shot))
+val_dataloader = dict(dataset=dict(fold=fold, shot=shot))
+test_dataloader = val_dataloader

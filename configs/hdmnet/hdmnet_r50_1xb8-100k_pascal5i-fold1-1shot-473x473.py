@@ -1,0 +1,7 @@
+# HDMNet, ResNet-50, PASCAL-5i fold 1, 1-shot (schedule: see fold 0).
+_base_ = './hdmnet_r50_1xb8-100k_pascal5i-fold0-1shot-473x473.py'
+fold, shot = 1, 1
+model = dict(data_preprocessor=dict(shot=shot))
+train_dataloader = dict(dataset=dict(fold=fold, shot=shot))
+val_dataloader = dict(dataset=dict(fold=fold, shot=shot))
+test_dataloader = val_dataloader
