@@ -40,6 +40,8 @@ MODELS = {
     CONFIGS + 'maskattn-unet_b32_1xb8-100iter_dsb2018-128x128.py',
     'Mask2Former-R50 (panoptic)':
     CONFIGS + 'mask2former_r50_1xb8-100iter_dsb2018-128x128.py',
+    'MaskAttn-UNet (b32), CE only (ablation: lambda = 0)':
+    CONFIGS + 'maskattn-unet-ce-only_b32_1xb8-100iter_dsb2018-128x128.py',
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ', 'mask/mAP',
            'mask/AP50')

@@ -230,7 +230,9 @@ def main():
                 latency_ms=median,
                 throughput=args.batch_size * 1e3 / median,
                 peak_mem_mib=max(r['peak_mem_mib'] for r in runs)))
-    print(f'device={args.device} shape={tuple(args.shape)} '
+    shape = ('the train pipeline crop' if args.part == 'train' else
+             tuple(args.shape))
+    print(f'device={args.device} shape={shape} '
           f'batch={args.batch_size} part={args.part} warmup={args.warmup} '
           f'repeats={args.repeats} rounds={args.rounds} '
           f'threads={torch.get_num_threads() if not args.threads else args.threads}')
