@@ -169,7 +169,7 @@ def test_real_pipelines_at_128():
 
 @needs_dsb
 def test_real_evaluators_on_gt():
-    """The config's evaluators accept the packed GT: mIoU = PQ = 100."""
+    """The config's evaluators accept the packed GT: mIoU = PQ = AP = 100."""
     cfg = Config.fromfile(str(CONFIG))
     val = DATASETS.build(_dataset_cfg('val_dataloader', DSB_ROOT))
     evaluator = Evaluator(list(cfg.val_evaluator))
@@ -177,12 +177,19 @@ def test_real_evaluators_on_gt():
     for idx in range(3):
         ds = val[idx]['data_samples']
         ds.pred_sem_seg = ds.gt_sem_seg.clone()
-        ds.pred_panoptic_seg = ds.gt_panoptic_seg.clone()
+        pred = ds.gt_panoptic_seg.clone()
+        # predicted segments carry a score, which mask AP ranks by
+        pred.set_metainfo(
+            dict(segments_info=[
+                dict(seg, score=1.0) for seg in pred.segments_info
+            ]))
+        ds.pred_panoptic_seg = pred
         evaluator.process([ds])
     metrics = evaluator.evaluate(3)
     assert metrics['mIoU'] == pytest.approx(100.0)
     assert metrics['PQ'] == pytest.approx(100.0)
     assert metrics['PQ_th'] == pytest.approx(100.0)
+    assert metrics['mask/mAP'] == pytest.approx(100.0)
 
 
 # --- a tiny fake DSB2018 in tmp_path ---------------------------------------
