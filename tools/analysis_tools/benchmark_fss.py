@@ -46,6 +46,8 @@ from typing import Dict, List
 import torch
 from mmengine.config import Config, DictAction
 
+from mmseg_maskattn.analysis import cpu_model_name
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -89,15 +91,7 @@ def parse_args(argv=None):
 
 def machine() -> str:
     """One line describing the machine."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    cpu = cpu_model_name()
     cores = len(os.sched_getaffinity(0)) if hasattr(
         os, 'sched_getaffinity') else os.cpu_count()
     text = (f'{platform.node()}: {cpu}, {cores} CPU cores usable, '

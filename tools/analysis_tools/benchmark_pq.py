@@ -34,6 +34,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from mmseg_maskattn.analysis import cpu_model_name  # noqa: E402
+
 NUM_THINGS, NUM_STUFF = 80, 53
 
 
@@ -63,15 +65,7 @@ def pin_to_one_cpu(cpu):
 
 
 def machine_line(cpu):
-    model = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    model = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
+    model = cpu_model_name()
     load = os.getloadavg() if hasattr(os, 'getloadavg') else (float('nan'), )
     return (f'machine: {model} | {platform.system()} {platform.release()} '
             f'{platform.machine()} | {os.cpu_count()} CPUs, pinned to CPU '
