@@ -1,5 +1,5 @@
 """Load the instance-id map (and the semantic map) of a panoptic sample."""
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import mmcv
 import mmengine.fileio as fileio
@@ -7,7 +7,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-__all__ = ['LoadInstanceAnnotations']
+__all__ = ['LoadInstanceAnnotations', 'check_map_size', 'read_image_file']
 
 #: Accepted values of ``semantic_from``.
 SEMANTIC_SOURCES = ('auto', 'instances', 'file')
@@ -209,24 +209,10 @@ class LoadInstanceAnnotations(BaseTransform):
     def _read_map(self, path: str, what: str) -> np.ndarray:
         """Read ``path`` unchanged as a 2-D array or raise naming it."""
         name = type(self).__name__
-        try:
-            content = fileio.get(path, backend_args=self.backend_args)
-        except Exception as err:  # missing file, permissions, backend
-            raise OSError(f'{name}: cannot read {what} file {path!r}: '
-                          f'{type(err).__name__}: {err}') from err
-        if not content:
-            raise OSError(f'{name}: cannot read {what} file {path!r}: the '
-                          'file is empty')
-        try:
-            arr = mmcv.imfrombytes(
-                content, flag='unchanged', backend=self.imdecode_backend)
-        except Exception as err:
-            raise OSError(
-                f'{name}: cannot read {what} file {path!r}: not a '
-                f'decodable image ({type(err).__name__}: {err})') from err
-        if arr is None:
-            raise OSError(f'{name}: cannot read {what} file {path!r}: not a '
-                          'decodable image (corrupt or truncated file)')
+        arr = read_image_file(
+            path, f'{what} file', name, self.backend_args,
+            lambda content: mmcv.imfrombytes(
+                content, flag='unchanged', backend=self.imdecode_backend))
         if arr.ndim == 3 and arr.shape[2] == 1:
             arr = arr[..., 0]
         if arr.ndim != 2:
@@ -238,17 +224,7 @@ class LoadInstanceAnnotations(BaseTransform):
     def _check_size(self, results: dict, arr: np.ndarray, path: str,
                     what: str) -> None:
         """Check that ``arr`` has the size of the original image."""
-        if results.get('ori_shape') is not None:
-            shape = tuple(results['ori_shape'][:2])
-        elif results.get('img') is not None:
-            shape = tuple(results['img'].shape[:2])
-        else:
-            return  # no image loaded: nothing to compare with
-        if tuple(arr.shape[:2]) != shape:
-            raise ValueError(
-                f'{type(self).__name__}: {what} {path!r} has size '
-                f'{arr.shape[0]}x{arr.shape[1]} (HxW) but its image '
-                f"{results.get('img_path')!r} has size {shape[0]}x{shape[1]}")
+        check_map_size(results, arr, path, what, type(self).__name__)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}('
@@ -286,3 +262,47 @@ def _apply_label_rules(sem: np.ndarray, results: dict) -> np.ndarray:
         for old_id, new_id in label_map.items():
             sem[original == old_id] = new_id
     return sem
+
+
+def read_image_file(path: str, what: str, owner: str,
+                    backend_args: Optional[dict],
+                    decode: Callable[[bytes], Optional[np.ndarray]]
+                    ) -> np.ndarray:
+    """Read and decode an annotation image, or raise an ``OSError`` naming
+    ``owner``, ``what`` and ``path`` (missing, empty, undecodable file)."""
+    try:
+        content = fileio.get(path, backend_args=backend_args)
+    except Exception as err:  # missing file, permissions, backend
+        raise OSError(f'{owner}: cannot read {what} {path!r}: '
+                      f'{type(err).__name__}: {err}') from err
+    if not content:
+        raise OSError(f'{owner}: cannot read {what} {path!r}: the file is '
+                      'empty')
+    try:
+        arr = decode(content)
+    except Exception as err:
+        raise OSError(f'{owner}: cannot read {what} {path!r}: not a '
+                      f'decodable image ({type(err).__name__}: {err})'
+                      ) from err
+    if arr is None:
+        raise OSError(f'{owner}: cannot read {what} {path!r}: not a '
+                      'decodable image (corrupt or truncated file)')
+    return arr
+
+
+def check_map_size(results: dict, arr: np.ndarray, path: str, what: str,
+                   owner: str) -> None:
+    """Raise a ``ValueError`` naming the files if the annotation ``arr``
+    does not have the size of its original image (``ori_shape``, else the
+    loaded image; nothing to check without either)."""
+    if results.get('ori_shape') is not None:
+        shape = tuple(results['ori_shape'][:2])
+    elif results.get('img') is not None:
+        shape = tuple(results['img'].shape[:2])
+    else:
+        return
+    if tuple(arr.shape[:2]) != shape:
+        raise ValueError(
+            f'{owner}: {what} {path!r} has size {arr.shape[0]}x'
+            f'{arr.shape[1]} (HxW) but its image '
+            f"{results.get('img_path')!r} has size {shape[0]}x{shape[1]}")

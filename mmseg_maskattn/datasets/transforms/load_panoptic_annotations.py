@@ -2,12 +2,12 @@
 from typing import List, Optional, Tuple
 
 import mmcv
-import mmengine.fileio as fileio
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-from .load_instance_annotations import INSTANCE_MAP_DTYPE, _as_id_list
+from .load_instance_annotations import (INSTANCE_MAP_DTYPE, _as_id_list,
+                                        check_map_size, read_image_file)
 
 __all__ = ['LoadPanopticAnnotations']
 
@@ -192,24 +192,9 @@ class LoadPanopticAnnotations(BaseTransform):
 
     def _read(self, path: str) -> np.ndarray:
         """Read ``path`` as an RGB array or raise naming it."""
-        name = type(self).__name__
-        what = f'{self.FILE_KIND} file {path!r}'
-        try:
-            content = fileio.get(path, backend_args=self.backend_args)
-        except Exception as err:  # missing file, permissions, backend
-            raise OSError(f'{name}: cannot read {what}: '
-                          f'{type(err).__name__}: {err}') from err
-        if not content:
-            raise OSError(f'{name}: cannot read {what}: the file is empty')
-        try:
-            arr = self._decode_bytes(content)
-        except Exception as err:
-            raise OSError(f'{name}: cannot read {what}: not a decodable '
-                          f'image ({type(err).__name__}: {err})') from err
-        if arr is None:
-            raise OSError(f'{name}: cannot read {what}: not a decodable '
-                          'image (corrupt or truncated file)')
-        return arr
+        return read_image_file(path, f'{self.FILE_KIND} file',
+                               type(self).__name__, self.backend_args,
+                               self._decode_bytes)
 
     def _decode_bytes(self, content: bytes) -> Optional[np.ndarray]:
         """Decode the file content; RGB order for the segment ids."""
@@ -221,17 +206,8 @@ class LoadPanopticAnnotations(BaseTransform):
 
     def _check_size(self, results: dict, arr: np.ndarray, path: str) -> None:
         """Check that ``arr`` has the size of the original image."""
-        if results.get('ori_shape') is not None:
-            shape = tuple(results['ori_shape'][:2])
-        elif results.get('img') is not None:
-            shape = tuple(results['img'].shape[:2])
-        else:
-            return  # no image loaded: nothing to compare with
-        if tuple(arr.shape[:2]) != shape:
-            raise ValueError(
-                f'{type(self).__name__}: {self.FILE_KIND} {path!r} has size '
-                f'{arr.shape[0]}x{arr.shape[1]} (HxW) but its image '
-                f"{results.get('img_path')!r} has size {shape[0]}x{shape[1]}")
+        check_map_size(results, arr, path, self.FILE_KIND,
+                       type(self).__name__)
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}('

@@ -12,7 +12,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from ..utils import restore_to_ori_shape
+from ..utils import batch_metas, restore_to_ori_shape
 
 __all__ = ['Mask2FormerPanopticSegmentor']
 
@@ -107,14 +107,7 @@ class Mask2FormerPanopticSegmentor(EncoderDecoder):
             raise ValueError('Mask2FormerPanopticSegmentor supports '
                              "test_cfg.mode='whole' only, got "
                              f"{(self.test_cfg or {}).get('mode')!r}")
-        if data_samples is not None:
-            metas = [s.metainfo for s in data_samples]
-        else:
-            shape = inputs.shape[2:]
-            metas = [
-                dict(ori_shape=shape, img_shape=shape, pad_shape=shape,
-                     padding_size=[0, 0, 0, 0])
-            ] * inputs.shape[0]
+        metas = batch_metas(inputs, data_samples)
         cls_logits, mask_logits = self.decode_head.predict_masks(
             self.extract_feat(inputs), metas)
         cls_probs = cls_logits.softmax(dim=-1)  # (B, Q, C + 1)

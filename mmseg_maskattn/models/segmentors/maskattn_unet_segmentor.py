@@ -13,7 +13,7 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 
-from ..utils import (assemble_panoptic, group_embeddings,
+from ..utils import (assemble_panoptic, batch_metas, group_embeddings,
                      restore_to_ori_shape)
 
 __all__ = ['MaskAttnUNetSegmentor']
@@ -68,15 +68,8 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
                 data_samples: OptSampleList = None) -> SampleList:
         if (self.test_cfg or {}).get('mode', 'whole') != 'whole':
             raise ValueError('MaskAttnUNetSegmentor supports test_cfg.mode='
-                             f"'whole' only, got {self.test_cfg.get('mode')!r}")
-        if data_samples is not None:
-            metas = [s.metainfo for s in data_samples]
-        else:
-            shape = inputs.shape[2:]
-            metas = [
-                dict(ori_shape=shape, img_shape=shape, pad_shape=shape,
-                     padding_size=[0, 0, 0, 0])
-            ] * inputs.shape[0]
+                             f"'whole' only, got {(self.test_cfg or {}).get('mode')!r}")
+        metas = batch_metas(inputs, data_samples)
         logits, embeddings = self.decode_head.predict_all(
             self.extract_feat(inputs), metas)
         results = self.postprocess_result(logits, data_samples)

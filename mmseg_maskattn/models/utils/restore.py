@@ -1,8 +1,10 @@
 """Map a padded, possibly flipped prediction back to its original image."""
+from typing import List, Optional, Sequence
+
 import torch
 from mmseg.models.utils import resize
 
-__all__ = ['restore_to_ori_shape']
+__all__ = ['batch_metas', 'restore_to_ori_shape']
 
 
 def restore_to_ori_shape(x: torch.Tensor, meta: dict) -> torch.Tensor:
@@ -32,3 +34,19 @@ def restore_to_ori_shape(x: torch.Tensor, meta: dict) -> torch.Tensor:
         x = x.flip(dims=dims)
     return resize(x, size=meta['ori_shape'], mode='bilinear',
                   align_corners=False)
+
+
+def batch_metas(inputs: torch.Tensor,
+                data_samples: Optional[Sequence] = None) -> List[dict]:
+    """Image metas of a batch for whole-image inference.
+
+    The samples' metainfo, or, without samples, metas saying that every
+    image of ``inputs`` (B, C, H, W) is unpadded at its original size.
+    """
+    if data_samples is not None:
+        return [s.metainfo for s in data_samples]
+    shape = inputs.shape[2:]
+    return [
+        dict(ori_shape=shape, img_shape=shape, pad_shape=shape,
+             padding_size=[0, 0, 0, 0])
+    ] * inputs.shape[0]
