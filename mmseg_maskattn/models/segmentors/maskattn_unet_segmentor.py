@@ -66,9 +66,10 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
     def predict(self,
                 inputs: torch.Tensor,
                 data_samples: OptSampleList = None) -> SampleList:
-        if (self.test_cfg or {}).get('mode', 'whole') != 'whole':
+        mode = (self.test_cfg or {}).get('mode', 'whole')
+        if mode != 'whole':
             raise ValueError('MaskAttnUNetSegmentor supports test_cfg.mode='
-                             f"'whole' only, got {(self.test_cfg or {}).get('mode')!r}")
+                             f"'whole' only, got {mode!r}")
         metas = batch_metas(inputs, data_samples)
         logits, embeddings = self.decode_head.predict_all(
             self.extract_feat(inputs), metas)
