@@ -4,13 +4,14 @@ A few-shot segmentation study on real images for HDMNet (Peng et al.,
 "Hierarchical Dense Correlation Distillation for Few-Shot Segmentation",
 CVPR 2023, https://arxiv.org/abs/2303.14652) against the prototype baseline
 (masked average pooling + cosine, PANet's idea): both trained with
-``tools/train.py`` on the base classes of CamVid fold 0 (the configs under
+``tools/train.py`` on the base classes of each CamVid fold (the configs under
 ``configs/hdmnet/``: 120x160 episodes, ResNetV1c-18 randomly initialised and
 frozen, since no ImageNet weights can be downloaded here; 300 iterations of
 batch 4), then tested with ``tools/test.py`` on the novel classes of the
 fold: 5 seeds x 300 episodes (``MultiSeedTestLoop``), mean and std of the
 novel-class mIoU and of FB-IoU over the seeds. The table goes to
-``results.md`` (a finished run in the work dir is reused unless --force).
+``results.md`` (a finished run in the work dir, trained and tested, is
+reused unless --force).
 
 Run from the repository root, with CamVid at data/camvid (a symlink to
 ../shared/data/camvid on the project machines):
@@ -27,15 +28,24 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS
+
+import mmseg_maskattn  # noqa: F401
+
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 ITERS = 300
-# name: config
+FOLDS = (0, 1, 2)
+# name: config pattern ({fold} is filled in)
 MODELS = {
     'Prototype baseline (MAP + cosine), 1-shot':
-    'configs/hdmnet/prototype-fss_r18_1xb4-300iter_camvid-fold0-1shot-'
+    'configs/hdmnet/prototype-fss_r18_1xb4-300iter_camvid-fold{fold}-1shot-'
     '120x160.py',
     'HDMNet, 1-shot':
-    'configs/hdmnet/hdmnet_r18_1xb4-300iter_camvid-fold0-1shot-120x160.py',
+    'configs/hdmnet/hdmnet_r18_1xb4-300iter_camvid-fold{fold}-1shot-'
+    '120x160.py',
 }
 
 
@@ -50,52 +60,136 @@ def _test_metrics(work_dir):
         return json.loads(f.read().strip().splitlines()[-1])
 
 
+def episode_foreground(dataset):
+    """Expected foreground fraction of a query of ``dataset``'s episodes.
+
+    Episodes draw their class uniformly, then the query uniformly among the
+    class's eligible images, so the expectation is the mean over the
+    episode classes of the mean pixel fraction of the class in its eligible
+    images (fraction of the labelled pixels of the label file).
+
+    Args:
+        dataset (EpisodicDataset): A built episodic dataset.
+
+    Returns:
+        float: The expected foreground fraction, in [0, 1].
+    """
+    totals = {}
+    for images, counts in dataset.pixels.values():
+        for i, n in zip(images.tolist(), counts.tolist()):
+            totals[i] = totals.get(i, 0) + n
+    per_class = []
+    for c in dataset.episode_classes:
+        images, counts = dataset.pixels[c]
+        fraction = dict(zip(images.tolist(), counts.tolist()))
+        per_class.append(
+            np.mean([fraction[i] / totals[i] for i in dataset.eligible[c]]))
+    return float(np.mean(per_class))
+
+
+def _fold_summary(config):
+    """Novel class names and the training episodes' foreground fraction."""
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    init_default_scope(cfg.default_scope)
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg.dataset.data_root = osp.join(
+        ROOT, dataset_cfg.dataset.data_root)
+    dataset = DATASETS.build(dataset_cfg)
+    classes = dataset.metainfo['classes']
+    novel = ', '.join(classes[c] for c in dataset.novel_classes)
+    return novel, episode_foreground(dataset)
+
+
+def _train_and_test(config, work, force):
+    """Train ``config`` and test it with its multi-seed test loop, unless
+    ``work`` already holds a finished run; returns (train min, test min,
+    test metrics)."""
+    ckpt = osp.join(work, f'iter_{ITERS}.pth')
+    train_timing = osp.join(ROOT, work, 'train_minutes.txt')
+    test_timing = osp.join(ROOT, work, 'test_minutes.txt')
+    test_dir = osp.join(work, 'test')
+    if force or not (osp.isfile(osp.join(ROOT, ckpt))
+                     and osp.isfile(train_timing)):
+        start = time.time()
+        _run(['tools/train.py', config, '--work-dir', work])
+        with open(train_timing, 'w') as f:
+            f.write(f'{(time.time() - start) / 60:.2f}\n')
+        if osp.isfile(test_timing):
+            os.remove(test_timing)
+    if not osp.isfile(test_timing):
+        start = time.time()
+        _run(['tools/test.py', config, ckpt, '--work-dir', test_dir])
+        with open(test_timing, 'w') as f:
+            f.write(f'{(time.time() - start) / 60:.2f}\n')
+    minutes = []
+    for path in (train_timing, test_timing):
+        with open(path) as f:
+            minutes.append(float(f.read()))
+    return minutes[0], minutes[1], _test_metrics(osp.join(ROOT, test_dir))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/fewshot_camvid')
     parser.add_argument('--out', default=osp.join(osp.dirname(__file__),
                                                   'results.md'))
     parser.add_argument(
+        '--folds',
+        type=int,
+        nargs='+',
+        default=list(FOLDS),
+        choices=list(FOLDS),
+        help='CamVid folds to run (the mean row needs all of them)')
+    parser.add_argument(
         '--force',
         action='store_true',
         help='retrain models whose work dir already holds a finished run')
     args = parser.parse_args()
-    rows = []
-    for name, config in MODELS.items():
-        work = osp.join(args.work_dir, osp.basename(config).split('_')[0])
-        ckpt = osp.join(work, f'iter_{ITERS}.pth')
-        timing = osp.join(work, 'train_minutes.txt')
-        if args.force or not (osp.isfile(osp.join(ROOT, ckpt))
-                              and osp.isfile(osp.join(ROOT, timing))):
-            start = time.time()
-            _run(['tools/train.py', config, '--work-dir', work])
-            with open(osp.join(ROOT, timing), 'w') as f:
-                f.write(f'{(time.time() - start) / 60:.2f}\n')
-        with open(osp.join(ROOT, timing)) as f:
-            train_min = float(f.read())
-        test_dir = osp.join(work, 'test')
-        start = time.time()
-        _run(['tools/test.py', config, ckpt, '--work-dir', test_dir])
-        test_min = (time.time() - start) / 60
-        metrics = _test_metrics(osp.join(ROOT, test_dir))
-        rows.append((name, config, train_min, test_min, metrics))
     lines = [
-        '| model | novel-class mIoU (mean ± std over 5 seeds) | FB-IoU '
-        '(mean ± std) | train time (min) | test time (min) | config |',
-        '|---|---|---|---|---|---|'
+        '| model | fold | novel-class mIoU (mean ± std over 5 seeds) | '
+        'FB-IoU (mean ± std) | train time (min) | test time (min) | config |',
+        '|---|---|---|---|---|---|---|'
     ]
-    for name, config, train_min, test_min, m in rows:
-        lines.append(f"| {name} | {m['mIoU']:.2f} ± {m['mIoU_std']:.2f} | "
-                     f"{m['FB-IoU']:.2f} ± {m['FB-IoU_std']:.2f} | "
-                     f'{train_min:.1f} | {test_min:.1f} | `{config}` |')
+    means = []
+    folds = [
+        '| fold | novel classes | foreground of a training query (%) |',
+        '|---|---|---|'
+    ]
+    for fold in args.folds:
+        novel, fg = _fold_summary(
+            next(iter(MODELS.values())).format(fold=fold))
+        folds.append(f'| {fold} | {novel} | {100 * fg:.1f} |')
+    for name, pattern in MODELS.items():
+        per_fold = []
+        for fold in args.folds:
+            config = pattern.format(fold=fold)
+            work = osp.join(args.work_dir,
+                            f"{osp.basename(config).split('_')[0]}-fold{fold}")
+            train_min, test_min, m = _train_and_test(config, work,
+                                                     args.force)
+            per_fold.append(m)
+            lines.append(
+                f"| {name} | {fold} | {m['mIoU']:.2f} ± {m['mIoU_std']:.2f} "
+                f"| {m['FB-IoU']:.2f} ± {m['FB-IoU_std']:.2f} | "
+                f'{train_min:.1f} | {test_min:.1f} | `{config}` |')
+        if len(per_fold) == len(FOLDS):
+            means.append(
+                f'| {name} | mean of folds | '
+                f"{sum(m['mIoU'] for m in per_fold) / len(FOLDS):.2f} | "
+                f"{sum(m['FB-IoU'] for m in per_fold) / len(FOLDS):.2f} "
+                '| | | |')
     machine = (f'{platform.processor() or platform.machine()}, '
                f'{os.cpu_count()} CPU cores')
-    text = '\n'.join(lines) + (
+    folds = ' '.join(str(f) for f in args.folds)
+    text = '\n'.join(lines + means + [''] + folds) + (
         f'\n\nMachine: {machine}. Command: `python '
-        f'projects/fewshot_camvid/run_study.py --work-dir {args.work_dir}`. '
-        'CamVid fold 0 (novel classes of the first contiguous fold), '
-        f'{ITERS} training iterations of batch 4, test 5 seeds x 300 '
-        'episodes at the original image size.\n')
+        f'projects/fewshot_camvid/run_study.py --work-dir {args.work_dir} '
+        f'--folds {folds}`. CamVid folds {folds} (3 contiguous folds of the '
+        f'11 classes; a fold\'s classes are novel), {ITERS} training '
+        'iterations of batch 4, test 5 seeds x 300 episodes at the original '
+        'image size. Foreground of a training query: the expected fraction '
+        'of foreground pixels in the query of a base-class training episode '
+        '(`episode_foreground` in this script).\n')
     with open(args.out, 'w') as f:
         f.write(text)
     print(text)

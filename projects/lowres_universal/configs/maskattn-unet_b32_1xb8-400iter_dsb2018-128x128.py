@@ -1,0 +1,20 @@
+# Learning-curve run of the study (projects/lowres_universal): MaskAttn-UNet
+# (b32) for 400 iterations of batch 8 (~6 epochs of the 531 training
+# images), validated every 100 iterations; 10 warm-up iterations, then poly
+# decay to 0 at iteration 400; the optimizer of the full config.
+_base_ = '../../../configs/maskattn_unet/maskattn-unet_b32_1xb8-20k_dsb2018-128x128.py'
+custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
+default_scope = 'mmseg'
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=10),
+    dict(
+        type='PolyLR',
+        eta_min=0.0,
+        power=0.9,
+        begin=10,
+        end=400,
+        by_epoch=False)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=400, val_interval=100)
+default_hooks = dict(
+    checkpoint=dict(interval=400), logger=dict(interval=10))

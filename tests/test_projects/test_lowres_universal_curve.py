@@ -1,0 +1,45 @@
+"""projects/lowres_universal/run_curve.py reads the validation results of
+a training run from mmengine's scalars.json."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+SCRIPT = (Path(__file__).resolve().parents[2] / 'projects' /
+          'lowres_universal' / 'run_curve.py')
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location('run_curve', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write_run(work_dir, stamp, records):
+    vis = work_dir / stamp / 'vis_data'
+    vis.mkdir(parents=True)
+    (vis / 'scalars.json').write_text(''.join(
+        json.dumps(r) + '\n' for r in records))
+
+
+def test_val_results_reads_latest_run_val_lines(tmp_path):
+    curve = _load()
+    _write_run(tmp_path, '20260101_000000', [{'mIoU': 1.0, 'step': 100}])
+    _write_run(tmp_path, '20260102_000000', [
+        {'loss': 0.5, 'lr': 1e-3, 'step': 10},
+        {'mIoU': 43.1, 'PQ': 40.0, 'step': 100},
+        {'loss': 0.4, 'lr': 1e-3, 'step': 110},
+        {'mIoU': 70.5, 'PQ': 55.0, 'step': 200},
+    ])
+    results = curve.val_results(str(tmp_path))
+    assert sorted(results) == [100, 200]
+    assert results[100]['mIoU'] == 43.1
+    assert results[200]['PQ'] == 55.0
+
+
+def test_val_results_without_run_names_the_dir(tmp_path):
+    curve = _load()
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        curve.val_results(str(tmp_path))
