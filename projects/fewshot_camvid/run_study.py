@@ -151,14 +151,14 @@ def main():
         '|---|---|---|---|---|---|---|'
     ]
     means = []
-    folds = [
+    fold_rows = [
         '| fold | novel classes | foreground of a training query (%) |',
         '|---|---|---|'
     ]
     for fold in args.folds:
         novel, fg = _fold_summary(
             next(iter(MODELS.values())).format(fold=fold))
-        folds.append(f'| {fold} | {novel} | {100 * fg:.1f} |')
+        fold_rows.append(f'| {fold} | {novel} | {100 * fg:.1f} |')
     for name, pattern in MODELS.items():
         per_fold = []
         for fold in args.folds:
@@ -181,7 +181,7 @@ def main():
     machine = (f'{platform.processor() or platform.machine()}, '
                f'{os.cpu_count()} CPU cores')
     folds = ' '.join(str(f) for f in args.folds)
-    text = '\n'.join(lines + means + [''] + folds) + (
+    text = '\n'.join(lines + means + [''] + fold_rows) + (
         f'\n\nMachine: {machine}. Command: `python '
         f'projects/fewshot_camvid/run_study.py --work-dir {args.work_dir} '
         f'--folds {folds}`. CamVid folds {folds} (3 contiguous folds of the '
