@@ -1,25 +1,15 @@
 """projects/fewshot_camvid/run_study.py: the expected foreground fraction
 of a training query, against a hand-computed case."""
-import importlib.util
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-SCRIPT = (Path(__file__).resolve().parents[2] / 'projects' /
-          'fewshot_camvid' / 'run_study.py')
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location('fss_study', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from ._script import load_script
 
 
 def test_episode_foreground_hand_computed():
-    study = _load()
+    study = load_script('fewshot_camvid/run_study.py')
     # 3 images of 100 labelled pixels each; class 0 is not an episode class
     # but counts in the totals.
     pixels = {

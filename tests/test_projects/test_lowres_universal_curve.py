@@ -1,20 +1,10 @@
 """projects/lowres_universal/run_curve.py reads the validation results of
 a training run from mmengine's scalars.json."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-SCRIPT = (Path(__file__).resolve().parents[2] / 'projects' /
-          'lowres_universal' / 'run_curve.py')
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location('run_curve', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from ._script import load_script
 
 
 def _write_run(work_dir, stamp, records):
@@ -25,7 +15,7 @@ def _write_run(work_dir, stamp, records):
 
 
 def test_val_results_reads_latest_run_val_lines(tmp_path):
-    curve = _load()
+    curve = load_script('lowres_universal/run_curve.py')
     _write_run(tmp_path, '20260101_000000', [{'mIoU': 1.0, 'step': 100}])
     _write_run(tmp_path, '20260102_000000', [
         {'loss': 0.5, 'lr': 1e-3, 'step': 10},
@@ -40,6 +30,6 @@ def test_val_results_reads_latest_run_val_lines(tmp_path):
 
 
 def test_val_results_without_run_names_the_dir(tmp_path):
-    curve = _load()
+    curve = load_script('lowres_universal/run_curve.py')
     with pytest.raises(FileNotFoundError, match=str(tmp_path)):
         curve.val_results(str(tmp_path))

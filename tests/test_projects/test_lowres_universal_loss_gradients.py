@@ -1,21 +1,12 @@
 """projects/lowres_universal/loss_gradients.py: per-loss gradient norms,
 against hand-computed values."""
-import importlib.util
-from pathlib import Path
 
 import pytest
 import torch
 import torch.nn as nn
 
-SCRIPT = (Path(__file__).resolve().parents[2] / 'projects' /
-          'lowres_universal' / 'loss_gradients.py')
+from ._script import load_script
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location('loss_gradients', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class _TwoLosses(nn.Module):
@@ -41,7 +32,7 @@ class _TwoLosses(nn.Module):
 
 
 def test_loss_gradient_norms_hand_computed():
-    grads = _load().loss_gradient_norms(
+    grads = load_script('lowres_universal/loss_gradients.py').loss_gradient_norms(
         _TwoLosses(), dict(inputs=None), ['a', 'b', 'shared'])
     assert list(grads) == ['loss_a', 'loss_b']  # 'acc' is not a loss
     value_a, norms_a = grads['loss_a']
@@ -56,5 +47,5 @@ def test_loss_gradient_norms_hand_computed():
 
 def test_loss_gradient_norms_unknown_module_named():
     with pytest.raises(KeyError, match='decode_head.pre'):
-        _load().loss_gradient_norms(
+        load_script('lowres_universal/loss_gradients.py').loss_gradient_norms(
             _TwoLosses(), dict(inputs=None), ['a', 'decode_head.pre'])
