@@ -1,12 +1,10 @@
 """projects/lowres_universal/loss_gradients.py: per-loss gradient norms,
 against hand-computed values."""
-
 import pytest
 import torch
 import torch.nn as nn
 
 from ._script import load_script
-
 
 
 class _TwoLosses(nn.Module):
