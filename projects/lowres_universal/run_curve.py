@@ -4,7 +4,7 @@ A longer budget than ``run_study.py`` for MaskAttn-UNet (Cheng et al.,
 "MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
 Low-Resolution Image Segmentation", arXiv 2503.10686,
 https://arxiv.org/abs/2503.10686), with the weight lambda of its instance
-contrastive loss at 1 (the full config) and 0.02: each model is trained
+contrastive loss at 1 (the full config), 0.1 and 0.02: each model is trained
 from scratch with ``tools/train.py`` for 400 iterations of batch 8 (the
 ``*-400iter_*`` configs next to this script) and validated on the 133 val
 images every 100 iterations by the configs' evaluators (mIoU, PQ, mask AP).
@@ -33,6 +33,8 @@ ITERS = 400
 MODELS = {
     'MaskAttn-UNet (b32)':
     CONFIGS + 'maskattn-unet_b32_1xb8-400iter_dsb2018-128x128.py',
+    'MaskAttn-UNet (b32), lambda = 0.1':
+    CONFIGS + 'maskattn-unet-ic0.1_b32_1xb8-400iter_dsb2018-128x128.py',
     'MaskAttn-UNet (b32), lambda = 0.02':
     CONFIGS + 'maskattn-unet-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
 }
