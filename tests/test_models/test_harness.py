@@ -348,6 +348,7 @@ SPECS = {
     Spec(
         MASKATTN_HEAD, lambda: ([torch.randn(2, 8, 64, 64)], _samples()),
         [(), ()], [(dict(embed_dims=1), 'embed_dims'),
+                   (dict(embed_convs=-1), 'embed_convs'),
                    (dict(bogus=1), 'bogus')],
         call=lambda m, feats, samples: _losses(m.loss(feats, samples, {}))),
     'MaskAttnUNetSegmentor':
@@ -477,6 +478,16 @@ VARIANTS = {
         lambda: (_feats(extra=(24, 24)), ), [(2, 3, 16, 16)], []),
     'UMixFormerHead-odd-size':
     Spec(_head_cfg(), lambda: (_feats(size=96), ), [(2, 3, 24, 24)], []),
+    'MaskAttnUNetHead-shared-coords':
+    Spec(
+        {**MASKATTN_HEAD, 'embed_convs': 0, 'embed_coords': True},
+        lambda: ([torch.randn(2, 8, 64, 64)], _samples()), [(), ()], [],
+        call=lambda m, feats, samples: _losses(m.loss(feats, samples, {}))),
+    'MaskAttnUNetHead-coords':
+    Spec(
+        {**MASKATTN_HEAD, 'embed_convs': 2, 'embed_coords': True},
+        lambda: ([torch.randn(2, 8, 64, 64)], _samples()), [(), ()], [],
+        call=lambda m, feats, samples: _losses(m.loss(feats, samples, {}))),
     'MaskAttention-soft':
     Spec(
         dict(type='MaskAttention', embed_dims=8, num_heads=2,

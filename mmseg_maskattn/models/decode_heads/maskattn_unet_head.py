@@ -18,18 +18,36 @@ from mmseg.utils import SampleList
 __all__ = ['MaskAttnUNetHead']
 
 
+def _coordinates(x: torch.Tensor) -> torch.Tensor:
+    """(B, 2, H, W) x and y of each pixel centre, scaled to [-1, 1]."""
+    b, _, h, w = x.shape
+    ys = torch.linspace(-1, 1, h, dtype=x.dtype, device=x.device)
+    xs = torch.linspace(-1, 1, w, dtype=x.dtype, device=x.device)
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')  # (H, W) each
+    return torch.stack([grid_x, grid_y])[None].expand(b, -1, -1, -1)
+
+
 @MODELS.register_module()
 class MaskAttnUNetHead(BaseDecodeHead):
     """Per-pixel class logits and L2-normalised instance embeddings.
 
-    A shared 3x3 ConvModule on the finest decoder output feeds two 1x1
-    branches: the classifier ``conv_seg`` (semantic segmentation, trained
-    with ``loss_decode``, cross-entropy in the paper) and ``conv_embed``
-    (per-pixel embedding e_ij, L2-normalised, trained with
+    Two heads read the finest decoder output, as in the paper: the semantic
+    head (a 3x3 ConvModule ``pre`` and the classifier ``conv_seg``, trained
+    with ``loss_decode``, cross-entropy in the paper) and the embedding head
+    (``embed_convs`` 3x3 ConvModules of its own, then the 1x1 ``conv_embed``
+    giving the per-pixel embedding e_ij, L2-normalised, trained with
     ``loss_instance``, the paper's instance contrastive loss
     :class:`~mmseg_maskattn.models.losses.InstanceContrastiveLoss`). The
     total loss is L_CE + λ·L_IC with λ the ``loss_weight`` of
-    ``loss_instance``.
+    ``loss_instance``. With ``embed_convs=0`` the embedding is a second 1x1
+    output of the semantic head's ``pre`` (one shared head).
+
+    ``embed_coords=True`` is an addition of ours, not in the paper: two
+    channels holding the pixel's normalised (x, y) position in [-1, 1] are
+    concatenated to the input of the embedding head (CoordConv, Liu et al.
+    2018, https://arxiv.org/abs/1807.03247), so that two instances that look
+    alike can get different embeddings without the U-Net body having to
+    encode position.
 
     Training samples must carry ``gt_instance_seg`` (PixelData, (1, H, W):
     0 = no instance, k > 0 instance k, ignore index unlabelled), as packed
@@ -37,6 +55,10 @@ class MaskAttnUNetHead(BaseDecodeHead):
 
     Args:
         embed_dims (int): Width of the instance embedding.
+        embed_convs (int): 3x3 ConvModules (width ``channels``) of the
+            embedding head; 0 shares the semantic head's conv.
+        embed_coords (bool): Concatenate (x, y) coordinate channels to the
+            embedding head's input (not in the paper, see above).
         loss_instance (dict): Config of the instance loss.
         **kwargs: Forwarded to :class:`BaseDecodeHead` (``in_channels``,
             ``channels``, ``num_classes``, ``loss_decode``, ...).
@@ -45,6 +67,8 @@ class MaskAttnUNetHead(BaseDecodeHead):
     def __init__(self,
                  *,
                  embed_dims: int = 16,
+                 embed_convs: int = 1,
+                 embed_coords: bool = False,
                  loss_instance: dict = dict(
                      type='InstanceContrastiveLoss',
                      num_samples=256,
@@ -57,7 +81,11 @@ class MaskAttnUNetHead(BaseDecodeHead):
         if self.input_transform is not None:
             raise ValueError('MaskAttnUNetHead reads one feature map: set '
                              'in_index to an int and no input_transform')
+        if not isinstance(embed_convs, int) or embed_convs < 0:
+            raise ValueError(
+                f'embed_convs must be an int >= 0, got {embed_convs!r}')
         self.embed_dims = embed_dims
+        self.embed_coords = embed_coords
         self.pre = ConvModule(
             self.in_channels,
             self.channels,
@@ -66,14 +94,38 @@ class MaskAttnUNetHead(BaseDecodeHead):
             conv_cfg=self.conv_cfg,
             norm_cfg=self.norm_cfg,
             act_cfg=self.act_cfg)
-        self.conv_embed = nn.Conv2d(self.channels, embed_dims, 1)
+        coord_channels = 2 if embed_coords else 0
+        embed_layers = []
+        for i in range(embed_convs):
+            embed_layers.append(
+                ConvModule(
+                    (self.in_channels + coord_channels) if i == 0 else
+                    self.channels,
+                    self.channels,
+                    3,
+                    padding=1,
+                    conv_cfg=self.conv_cfg,
+                    norm_cfg=self.norm_cfg,
+                    act_cfg=self.act_cfg))
+        # None: the embedding reads the semantic head's `pre`
+        self.embed_convs = nn.Sequential(
+            *embed_layers) if embed_layers else None
+        self.conv_embed = nn.Conv2d(
+            self.channels + (0 if embed_layers else coord_channels),
+            embed_dims, 1)
         self.loss_instance = MODELS.build(loss_instance)
 
     def forward_all(self, inputs: Sequence[torch.Tensor]
                     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Class logits (B, K, H, W) and unit embeddings (B, D, H, W)."""
-        x = self.pre(self._transform_inputs(inputs))
-        return self.cls_seg(x), F.normalize(self.conv_embed(x), dim=1)
+        feat = self._transform_inputs(inputs)
+        x = self.pre(feat)
+        e = x if self.embed_convs is None else feat
+        if self.embed_coords:
+            e = torch.cat([e, _coordinates(e)], dim=1)
+        if self.embed_convs is not None:
+            e = self.embed_convs(e)
+        return self.cls_seg(x), F.normalize(self.conv_embed(e), dim=1)
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         return self.forward_all(inputs)[0]
