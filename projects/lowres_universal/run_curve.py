@@ -3,18 +3,21 @@
 A longer budget than ``run_study.py`` for MaskAttn-UNet (Cheng et al.,
 "MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
 Low-Resolution Image Segmentation", arXiv 2503.10686,
-https://arxiv.org/abs/2503.10686), with the weight lambda of its instance
-contrastive loss at 1 (the full config), 0.1 and 0.02: each model is trained
-from scratch with ``tools/train.py`` for 400 iterations of batch 8 (the
+https://arxiv.org/abs/2503.10686), in two sets of runs (``--set``):
+``lambda``, the weight lambda of its instance contrastive loss at 1 (the
+full config), 0.1 and 0.02 with one shared head (table ``curve.md``), and
+``heads``, the paper's two heads with and without the coordinate input of
+the embedding head (table ``curve_heads.md``). Each model is trained from
+scratch with ``tools/train.py`` for 400 iterations of batch 8 (the
 ``*-400iter_*`` configs next to this script) and validated on the 133 val
 images every 100 iterations by the configs' evaluators (mIoU, PQ, mask AP).
 The validation results are read from the run's ``vis_data/scalars.json``
-and written as one table to ``curve.md`` (a finished run in the work dir
-is reused unless --force).
+and written as one table per set (a finished run in the work dir is reused
+unless --force).
 
 Run from the repository root, with DSB2018 at data/dsb2018 (a symlink to
 ../shared/data/dsb2018 on the project machines):
-    python projects/lowres_universal/run_curve.py \
+    python projects/lowres_universal/run_curve.py --set lambda \
         --work-dir work_dirs/lowres_universal_curve
 """
 import argparse
@@ -29,14 +32,21 @@ import sys
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIGS = 'projects/lowres_universal/configs/'
 ITERS = 400
-# name: config of the 400-iteration schedule
-MODELS = {
-    'MaskAttn-UNet (b32)':
-    CONFIGS + 'maskattn-unet_b32_1xb8-400iter_dsb2018-128x128.py',
-    'MaskAttn-UNet (b32), lambda = 0.1':
-    CONFIGS + 'maskattn-unet-ic0.1_b32_1xb8-400iter_dsb2018-128x128.py',
-    'MaskAttn-UNet (b32), lambda = 0.02':
-    CONFIGS + 'maskattn-unet-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
+# set: (table file, {name: config of the 400-iteration schedule})
+SETS = {
+    'lambda': ('curve.md', {
+        'MaskAttn-UNet (b32)':
+        CONFIGS + 'maskattn-unet_b32_1xb8-400iter_dsb2018-128x128.py',
+        'MaskAttn-UNet (b32), lambda = 0.1':
+        CONFIGS + 'maskattn-unet-ic0.1_b32_1xb8-400iter_dsb2018-128x128.py',
+        'MaskAttn-UNet (b32), lambda = 0.02':
+        CONFIGS + 'maskattn-unet-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
+    }),
+    'heads': ('curve_heads.md', {
+        'MaskAttn-UNet (b32), two heads + coordinates, lambda = 0.02':
+        CONFIGS +
+        'maskattn-unet-coords-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
+    }),
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'mask/mAP', 'mask/AP50')
 
@@ -68,18 +78,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--work-dir', default='work_dirs/lowres_universal_curve')
-    parser.add_argument('--out', default=osp.join(osp.dirname(__file__),
-                                                  'curve.md'))
+    parser.add_argument('--set', choices=sorted(SETS), default='lambda')
+    parser.add_argument(
+        '--out', help="table file (default: the set's file next to this "
+        'script)')
     parser.add_argument(
         '--force',
         action='store_true',
         help='retrain models whose work dir already holds a finished run')
     args = parser.parse_args()
+    table, models = SETS[args.set]
+    out = args.out or osp.join(osp.dirname(__file__), table)
     lines = [
         '| model | iteration | ' + ' | '.join(METRICS) + ' |',
         '|---' * (2 + len(METRICS)) + '|'
     ]
-    for name, config in MODELS.items():
+    for name, config in models.items():
         stem = osp.basename(config).split('_')[0]
         work = osp.join(ROOT, args.work_dir, stem)
         if args.force or not osp.isfile(osp.join(work, f'iter_{ITERS}.pth')):
@@ -92,14 +106,14 @@ def main():
     machine = (f'{platform.processor() or platform.machine()}, '
                f'{os.cpu_count()} CPU cores')
     configs = '\n'.join(f'- {name}: `{config}`'
-                        for name, config in MODELS.items())
+                        for name, config in models.items())
     text = '\n'.join(lines) + (
         f'\n\nConfigs:\n{configs}\n\nMachine: {machine}. Command: `python '
-        f'projects/lowres_universal/run_curve.py --work-dir '
-        f'{args.work_dir}`. {ITERS} iterations of batch 8 each, from '
+        f'projects/lowres_universal/run_curve.py --set {args.set} '
+        f'--work-dir {args.work_dir}`. {ITERS} iterations of batch 8 each, from '
         'scratch, seed 0; validation on DSB2018 val (133 images) at 128x128 '
         'every 100 iterations.\n')
-    with open(args.out, 'w') as f:
+    with open(out, 'w') as f:
         f.write(text)
     print(text)
 

@@ -1,10 +1,13 @@
 """projects/lowres_universal/run_curve.py reads the validation results of
 a training run from mmengine's scalars.json."""
 import json
+from pathlib import Path
 
 import pytest
 
 from ._script import load_script
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _write_run(work_dir, stamp, records):
@@ -33,3 +36,14 @@ def test_val_results_without_run_names_the_dir(tmp_path):
     curve = load_script('lowres_universal/run_curve.py')
     with pytest.raises(FileNotFoundError, match=str(tmp_path)):
         curve.val_results(str(tmp_path))
+
+
+def test_every_set_names_existing_configs_with_distinct_work_dirs():
+    curve = load_script('lowres_universal/run_curve.py')
+    stems = []
+    for table, models in curve.SETS.values():
+        assert table.endswith('.md')
+        for config in models.values():
+            assert (ROOT / config).is_file(), config
+            stems.append(config.rsplit('/', 1)[1].split('_')[0])
+    assert len(stems) == len(set(stems)), stems
