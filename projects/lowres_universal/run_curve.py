@@ -110,9 +110,9 @@ def main():
     text = '\n'.join(lines) + (
         f'\n\nConfigs:\n{configs}\n\nMachine: {machine}. Command: `python '
         f'projects/lowres_universal/run_curve.py --set {args.set} '
-        f'--work-dir {args.work_dir}`. {ITERS} iterations of batch 8 each, from '
-        'scratch, seed 0; validation on DSB2018 val (133 images) at 128x128 '
-        'every 100 iterations.\n')
+        f'--work-dir {args.work_dir}`. {ITERS} iterations of batch 8 each, '
+        'from scratch, seed 0; validation on DSB2018 val (133 images) at '
+        '128x128 every 100 iterations.\n')
     with open(out, 'w') as f:
         f.write(text)
     print(text)

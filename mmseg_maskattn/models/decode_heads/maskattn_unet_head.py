@@ -131,7 +131,8 @@ class MaskAttnUNetHead(BaseDecodeHead):
         return self.forward_all(inputs)[0]
 
     def loss(self, inputs: Sequence[torch.Tensor],
-             batch_data_samples: SampleList, train_cfg) -> Dict[str, torch.Tensor]:
+             batch_data_samples: SampleList,
+             train_cfg) -> Dict[str, torch.Tensor]:
         logits, embeddings = self.forward_all(inputs)
         losses = self.loss_by_feat(logits, batch_data_samples)
         if any('gt_instance_seg' not in s for s in batch_data_samples):
