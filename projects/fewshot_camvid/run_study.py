@@ -38,15 +38,30 @@ import mmseg_maskattn  # noqa: F401
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 ITERS = 300
 FOLDS = (0, 1, 2)
-# name: config pattern ({fold} is filled in)
+# backbone: {name: config pattern ({fold} is filled in)}
 MODELS = {
-    'Prototype baseline (MAP + cosine), 1-shot':
-    'configs/hdmnet/prototype-fss_r18_1xb4-300iter_camvid-fold{fold}-1shot-'
-    '120x160.py',
-    'HDMNet, 1-shot':
-    'configs/hdmnet/hdmnet_r18_1xb4-300iter_camvid-fold{fold}-1shot-'
-    '120x160.py',
+    'random': {
+        'Prototype baseline (MAP + cosine), 1-shot':
+        'configs/hdmnet/prototype-fss_r18_1xb4-300iter_camvid-fold{fold}-'
+        '1shot-120x160.py',
+        'HDMNet, 1-shot':
+        'configs/hdmnet/hdmnet_r18_1xb4-300iter_camvid-fold{fold}-1shot-'
+        '120x160.py',
+    },
+    'pspbase': {
+        'Prototype baseline (MAP + cosine), 1-shot':
+        'configs/hdmnet/prototype-fss_r18-pspbase_1xb4-300iter_camvid-'
+        'fold{fold}-1shot-120x160.py',
+        'HDMNet, 1-shot':
+        'configs/hdmnet/hdmnet_r18-pspbase_1xb4-300iter_camvid-fold{fold}-'
+        '1shot-120x160.py',
+    },
 }
+# the base learner whose backbone the 'pspbase' models load
+PSPNET = ('configs/hdmnet/pspnet_r18-d8_1xb8-1000iter_camvid-fold{fold}-'
+          'base-120x160.py')
+PSPNET_ITERS = 1000
+TABLES = {'random': 'results.md', 'pspbase': 'results_pspbase.md'}
 
 
 def _run(args):
@@ -100,10 +115,11 @@ def _fold_summary(config):
     return novel, episode_foreground(dataset)
 
 
-def _train_and_test(config, work, force):
+def _train_and_test(config, work, force, options=()):
     """Train ``config`` and test it with its multi-seed test loop, unless
     ``work`` already holds a finished run; returns (train min, test min,
-    test metrics)."""
+    test metrics). ``options`` go to ``--cfg-options`` of both tools."""
+    extra = ['--cfg-options', *options] if options else []
     ckpt = osp.join(work, f'iter_{ITERS}.pth')
     train_timing = osp.join(ROOT, work, 'train_minutes.txt')
     test_timing = osp.join(ROOT, work, 'test_minutes.txt')
@@ -111,14 +127,14 @@ def _train_and_test(config, work, force):
     if force or not (osp.isfile(osp.join(ROOT, ckpt))
                      and osp.isfile(train_timing)):
         start = time.time()
-        _run(['tools/train.py', config, '--work-dir', work])
+        _run(['tools/train.py', config, '--work-dir', work, *extra])
         with open(train_timing, 'w') as f:
             f.write(f'{(time.time() - start) / 60:.2f}\n')
         if osp.isfile(test_timing):
             os.remove(test_timing)
     if not osp.isfile(test_timing):
         start = time.time()
-        _run(['tools/test.py', config, ckpt, '--work-dir', test_dir])
+        _run(['tools/test.py', config, ckpt, '--work-dir', test_dir, *extra])
         with open(test_timing, 'w') as f:
             f.write(f'{(time.time() - start) / 60:.2f}\n')
     minutes = []
@@ -128,11 +144,55 @@ def _train_and_test(config, work, force):
     return minutes[0], minutes[1], _test_metrics(osp.join(ROOT, test_dir))
 
 
+def base_val_miou(work_dir):
+    """mIoU of the last validation in the latest run under ``work_dir``
+    (mmengine's ``<timestamp>/vis_data/scalars.json``)."""
+    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                     'scalars.json')))
+    if not runs:
+        raise FileNotFoundError(f'no vis_data/scalars.json under {work_dir}')
+    miou = None
+    with open(runs[-1]) as f:
+        for line in f:
+            record = json.loads(line)
+            if 'mIoU' in record:
+                miou = record['mIoU']
+    if miou is None:
+        raise ValueError(f'{runs[-1]} holds no validation mIoU')
+    return miou
+
+
+def _base_learner(fold, work_dir, force):
+    """Train the fold's PSPNet on its base classes unless ``work_dir``
+    holds it; returns (checkpoint, val mIoU over the base classes, train
+    minutes)."""
+    config = PSPNET.format(fold=fold)
+    work = osp.join(work_dir, f'pspnet-base-fold{fold}')
+    ckpt = osp.join(work, f'iter_{PSPNET_ITERS}.pth')
+    timing = osp.join(ROOT, work, 'train_minutes.txt')
+    if force or not (osp.isfile(osp.join(ROOT, ckpt))
+                     and osp.isfile(timing)):
+        start = time.time()
+        _run(['tools/train.py', config, '--work-dir', work])
+        with open(timing, 'w') as f:
+            f.write(f'{(time.time() - start) / 60:.2f}\n')
+    with open(timing) as f:
+        minutes = float(f.read())
+    return ckpt, base_val_miou(osp.join(ROOT, work)), minutes
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/fewshot_camvid')
-    parser.add_argument('--out', default=osp.join(osp.dirname(__file__),
-                                                  'results.md'))
+    parser.add_argument(
+        '--backbone',
+        choices=sorted(MODELS),
+        default='random',
+        help='frozen ResNet-18 of both models: random, or the backbone of a '
+        'PSPNet trained on the fold\'s base classes (trained first)')
+    parser.add_argument(
+        '--out', help='table file (default: results.md for a random '
+        'backbone, results_pspbase.md for pspbase, next to this script)')
     parser.add_argument(
         '--folds',
         type=int,
@@ -145,6 +205,22 @@ def main():
         action='store_true',
         help='retrain models whose work dir already holds a finished run')
     args = parser.parse_args()
+    models = MODELS[args.backbone]
+    out = args.out or osp.join(osp.dirname(__file__), TABLES[args.backbone])
+    options = {}
+    base_rows = [
+        '| fold | base classes | PSPNet val mIoU (base classes) | '
+        'train time (min) | config |', '|---|---|---|---|---|'
+    ]
+    if args.backbone == 'pspbase':
+        for fold in args.folds:
+            ckpt, miou, minutes = _base_learner(fold, args.work_dir,
+                                                args.force)
+            options[fold] = [f'model.backbone.init_cfg.checkpoint={ckpt}']
+            base = Config.fromfile(osp.join(ROOT, PSPNET.format(
+                fold=fold))).train_dataloader.dataset.metainfo['classes']
+            base_rows.append(f"| {fold} | {', '.join(base)} | {miou:.2f} | "
+                             f'{minutes:.1f} | `{PSPNET.format(fold=fold)}` |')
     lines = [
         '| model | fold | novel-class mIoU (mean ± std over 5 seeds) | '
         'FB-IoU (mean ± std) | train time (min) | test time (min) | config |',
@@ -157,16 +233,17 @@ def main():
     ]
     for fold in args.folds:
         novel, fg = _fold_summary(
-            next(iter(MODELS.values())).format(fold=fold))
+            next(iter(models.values())).format(fold=fold))
         fold_rows.append(f'| {fold} | {novel} | {100 * fg:.1f} |')
-    for name, pattern in MODELS.items():
+    for name, pattern in models.items():
         per_fold = []
         for fold in args.folds:
             config = pattern.format(fold=fold)
-            work = osp.join(args.work_dir,
-                            f"{osp.basename(config).split('_')[0]}-fold{fold}")
-            train_min, test_min, m = _train_and_test(config, work,
-                                                     args.force)
+            stem = osp.basename(config).split('_')[0]
+            tag = '' if args.backbone == 'random' else f'-{args.backbone}'
+            work = osp.join(args.work_dir, f'{stem}{tag}-fold{fold}')
+            train_min, test_min, m = _train_and_test(
+                config, work, args.force, options.get(fold, ()))
             per_fold.append(m)
             lines.append(
                 f"| {name} | {fold} | {m['mIoU']:.2f} ± {m['mIoU_std']:.2f} "
@@ -181,16 +258,24 @@ def main():
     machine = (f'{platform.processor() or platform.machine()}, '
                f'{os.cpu_count()} CPU cores')
     folds = ' '.join(str(f) for f in args.folds)
-    text = '\n'.join(lines + means + [''] + fold_rows) + (
+    tables = lines + means + [''] + fold_rows
+    backbone = 'a random frozen ResNetV1c-18'
+    if args.backbone == 'pspbase':
+        tables += [''] + base_rows
+        backbone = ('the frozen ResNetV1c-18 of a PSPNet trained first on '
+                    f"the fold's base classes ({PSPNET_ITERS} iterations of "
+                    'batch 8, from scratch)')
+    text = '\n'.join(tables) + (
         f'\n\nMachine: {machine}. Command: `python '
         f'projects/fewshot_camvid/run_study.py --work-dir {args.work_dir} '
-        f'--folds {folds}`. CamVid folds {folds} (3 contiguous folds of the '
+        f'--backbone {args.backbone} --folds {folds}`. Backbone: '
+        f'{backbone}. CamVid folds {folds} (3 contiguous folds of the '
         f'11 classes; a fold\'s classes are novel), {ITERS} training '
         'iterations of batch 4, test 5 seeds x 300 episodes at the original '
         'image size. Foreground of a training query: the expected fraction '
         'of foreground pixels in the query of a base-class training episode '
         '(`episode_foreground` in this script).\n')
-    with open(args.out, 'w') as f:
+    with open(out, 'w') as f:
         f.write(text)
     print(text)
 
