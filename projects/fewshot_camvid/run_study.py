@@ -58,9 +58,9 @@ MODELS = {
     },
 }
 # the base learner whose backbone the 'pspbase' models load
-PSPNET = ('configs/hdmnet/pspnet_r18-d8_1xb8-1000iter_camvid-fold{fold}-'
+PSPNET = ('configs/hdmnet/pspnet_r18-d8_1xb8-500iter_camvid-fold{fold}-'
           'base-120x160.py')
-PSPNET_ITERS = 1000
+PSPNET_ITERS = 500
 TABLES = {'random': 'results.md', 'pspbase': 'results_pspbase.md'}
 
 

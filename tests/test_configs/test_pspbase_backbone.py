@@ -29,10 +29,10 @@ def psp_checkpoints(tmp_path_factory):
     for fold in FOLDS:
         torch.manual_seed(fold)
         psp = MODELS.build(
-            _cfg(f'pspnet_r18-d8_1xb8-1000iter_camvid-fold{fold}-base-'
+            _cfg(f'pspnet_r18-d8_1xb8-500iter_camvid-fold{fold}-base-'
                  '120x160.py').model)
         psp.init_weights()
-        path = tmp_path_factory.mktemp(f'psp{fold}') / 'iter_1000.pth'
+        path = tmp_path_factory.mktemp(f'psp{fold}') / 'iter_500.pth'
         torch.save({'state_dict': psp.state_dict(), 'meta': {}}, path)
         out[fold] = (path, psp.backbone.state_dict())
     return out
@@ -40,7 +40,7 @@ def psp_checkpoints(tmp_path_factory):
 
 @pytest.mark.parametrize('fold', FOLDS)
 def test_pspnet_learns_only_the_base_classes(fold):
-    cfg = _cfg(f'pspnet_r18-d8_1xb8-1000iter_camvid-fold{fold}-base-'
+    cfg = _cfg(f'pspnet_r18-d8_1xb8-500iter_camvid-fold{fold}-base-'
                '120x160.py')
     base = cfg.train_dataloader.dataset.metainfo['classes']
     novel = _cfg(f'hdmnet_r18_1xb4-300iter_camvid-fold{fold}-1shot-'
@@ -63,8 +63,8 @@ def test_backbone_is_loaded_from_the_fold_pspnet(model, fold,
                '120x160.py')
     init_cfg = cfg.model.backbone.init_cfg
     assert init_cfg.checkpoint == (
-        f'work_dirs/pspnet_r18-d8_1xb8-1000iter_camvid-fold{fold}-base-'
-        '120x160/iter_1000.pth')
+        f'work_dirs/pspnet_r18-d8_1xb8-500iter_camvid-fold{fold}-base-'
+        '120x160/iter_500.pth')
     path, expected = psp_checkpoints[fold]
     init_cfg.checkpoint = str(path)
     init_default_scope('mmseg')
@@ -81,7 +81,7 @@ def test_backbone_is_loaded_from_the_fold_pspnet(model, fold,
 def test_missing_checkpoint_names_the_file(tmp_path):
     cfg = _cfg('hdmnet_r18-pspbase_1xb4-300iter_camvid-fold1-1shot-'
                '120x160.py')
-    missing = tmp_path / 'nowhere' / 'iter_1000.pth'
+    missing = tmp_path / 'nowhere' / 'iter_500.pth'
     cfg.model.backbone.init_cfg.checkpoint = str(missing)
     init_default_scope('mmseg')
     net = MODELS.build(cfg.model)

@@ -1,10 +1,10 @@
-# Base learner of CamVid few-shot fold 1 (see fold 0): PSPNet-R18 trained on
-# the base classes only; fold 1 is novel: Pavement, Tree, SignSymbol, Fence.
-_base_ = './pspnet_r18-d8_1xb8-1000iter_camvid-fold0-base-120x160.py'
+# Base learner of CamVid few-shot fold 2 (see fold 0): PSPNet-R18 trained on
+# the base classes only; fold 2 is novel: Car, Pedestrian, Bicyclist.
+_base_ = './pspnet_r18-d8_1xb8-500iter_camvid-fold0-base-120x160.py'
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'
-base_classes = ('Sky', 'Building', 'Pole', 'Road', 'Car', 'Pedestrian',
-                'Bicyclist')
+base_classes = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree',
+                'SignSymbol', 'Fence')
 model = dict(
     decode_head=dict(num_classes=len(base_classes)),
     auxiliary_head=dict(num_classes=len(base_classes)))

@@ -10,10 +10,10 @@
 # CamVid order) and maps the fold's novel classes to 255 (ignored), with
 # mmseg's label_map; CamVid's void label 11 is 255 as well. Trained from
 # scratch (no ImageNet weights can be downloaded here) with mmseg's PSPNet
-# schedule (SGD 0.01, poly 0.9), 1000 iterations of batch 8 on 120x160 crops
+# schedule (SGD 0.01, poly 0.9), 500 iterations of batch 8 on 120x160 crops
 # of the 160x120 images (the scale of the few-shot episodes).
-#   python tools/train.py configs/hdmnet/pspnet_r18-d8_1xb8-1000iter_camvid-fold0-base-120x160.py
-# writes work_dirs/pspnet_r18-d8_1xb8-1000iter_camvid-fold0-base-120x160/iter_1000.pth
+#   python tools/train.py configs/hdmnet/pspnet_r18-d8_1xb8-500iter_camvid-fold0-base-120x160.py
+# writes work_dirs/pspnet_r18-d8_1xb8-500iter_camvid-fold0-base-120x160/iter_500.pth
 _base_ = [
     'mmseg::_base_/models/pspnet_r50-d8.py',
     '../_base_/datasets/camvid.py',
@@ -27,7 +27,7 @@ base_classes = ('Pavement', 'Tree', 'SignSymbol', 'Fence', 'Car',
                 'Pedestrian', 'Bicyclist')
 crop_size = (120, 160)  # (h, w)
 img_scale = (160, 120)  # (w, h)
-max_iters = 1000
+max_iters = 500
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(size=crop_size),
