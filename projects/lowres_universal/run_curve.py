@@ -46,9 +46,9 @@ SETS = {
         'MaskAttn-UNet (b32), two heads + coordinates, lambda = 0.02':
         CONFIGS +
         'maskattn-unet-coords-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
-        'MaskAttn-UNet (b32), two heads, lambda = 0.02':
+        'MaskAttn-UNet (b32), two heads + coordinates, lambda = 0.005':
         CONFIGS +
-        'maskattn-unet-2heads-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
+        'maskattn-unet-coords-ic0.005_b32_1xb8-400iter_dsb2018-128x128.py',
     }),
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'mask/mAP', 'mask/AP50')
