@@ -112,7 +112,10 @@ class _TensorForward(nn.Module):
     mmseg's ``EncoderDecoder`` calls ``decode_head.forward(feats)`` in
     tensor mode, which fails for heads whose forward also takes the data
     samples (mmseg's ``Mask2FormerHead``): those are run through their
-    ``predict``, which returns the segmentation logits.
+    ``predict``, which returns the segmentation logits. Heads with a
+    ``forward_all`` (``MaskAttnUNetHead``: class logits and instance
+    embeddings, both used at inference) are run through it, so the
+    embedding branch is counted too (a traced graph drops unused outputs).
     """
 
     def __init__(self, model: nn.Module) -> None:
@@ -122,7 +125,10 @@ class _TensorForward(nn.Module):
         self.head_needs_samples = head is not None and (
             'batch_data_samples' in inspect.signature(head.forward).parameters)
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+    def forward(self, inputs: torch.Tensor):
+        head = getattr(self.model, 'decode_head', None)
+        if hasattr(head, 'forward_all'):
+            return head.forward_all(self.model.extract_feat(inputs))
         if not self.head_needs_samples:
             return self.model(inputs, mode='tensor')
         shape = tuple(inputs.shape[2:])

@@ -75,3 +75,49 @@ def test_direct_head_needs_umixformer(tmp_path):
                check=False)
     assert proc.returncode != 0
     assert 'UMixFormerHead' in proc.stderr
+
+
+def test_maskattn_unet_counts_the_embedding_head():
+    """Both outputs of MaskAttnUNetHead are used at inference, so both are
+    counted: a 3x3 embedding conv adds exactly its multiply-accumulates."""
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+
+    import mmseg_maskattn  # noqa: F401
+    init_default_scope('mmseg')
+    width, size = 8, 32
+
+    def flops(embed_convs):
+        model = MODELS.build(
+            dict(
+                type='MaskAttnUNetSegmentor',
+                data_preprocessor=dict(type='SegDataPreProcessor'),
+                thing_classes=[1],
+                backbone=dict(
+                    type='MaskAttnUNet',
+                    base_channels=width,
+                    num_stages=2,
+                    attn_stages=(0, 1),
+                    num_heads=2,
+                    kv_pool=(2, 1)),
+                decode_head=dict(
+                    type='MaskAttnUNetHead',
+                    in_channels=width,
+                    in_index=0,
+                    channels=width,
+                    num_classes=2,
+                    embed_dims=4,
+                    embed_convs=embed_convs,
+                    loss_instance=dict(
+                        type='InstanceContrastiveLoss',
+                        num_samples=16,
+                        temperature=0.1))))
+        return count_flops(revert_sync_batchnorm(model).eval(),
+                           (3, size, size))[0]
+
+    # the separate branch adds one 3x3 conv width -> width at full
+    # resolution (a traced forward of the logits alone would drop it: 0);
+    # fvcore counts no FLOPs for an eval-mode BN
+    conv = width * width * 9 * size * size
+    assert flops(1) - flops(0) == conv
