@@ -49,6 +49,9 @@ SETS = {
         'MaskAttn-UNet (b32), two heads + coordinates, lambda = 0.005':
         CONFIGS +
         'maskattn-unet-coords-ic0.005_b32_1xb8-400iter_dsb2018-128x128.py',
+        'MaskAttn-UNet (b32), two heads, CE only (lambda = 0)':
+        CONFIGS +
+        'maskattn-unet-ce-only-2heads_b32_1xb8-400iter_dsb2018-128x128.py',
     }),
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'mask/mAP', 'mask/AP50')
