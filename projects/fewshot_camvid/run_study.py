@@ -115,33 +115,40 @@ def _fold_summary(config):
     return novel, episode_foreground(dataset)
 
 
+def _train(config, work, ckpt, force, extra=()):
+    """Train ``config`` into ``work`` unless ``ckpt`` and the timing file
+    are there; returns (train minutes, whether it trained now)."""
+    timing = osp.join(ROOT, work, 'train_minutes.txt')
+    trained = force or not (osp.isfile(osp.join(ROOT, ckpt))
+                            and osp.isfile(timing))
+    if trained:
+        start = time.time()
+        _run(['tools/train.py', config, '--work-dir', work, *extra])
+        with open(timing, 'w') as f:
+            f.write(f'{(time.time() - start) / 60:.2f}\n')
+    with open(timing) as f:
+        return float(f.read()), trained
+
+
 def _train_and_test(config, work, force, options=()):
     """Train ``config`` and test it with its multi-seed test loop, unless
     ``work`` already holds a finished run; returns (train min, test min,
     test metrics). ``options`` go to ``--cfg-options`` of both tools."""
     extra = ['--cfg-options', *options] if options else []
     ckpt = osp.join(work, f'iter_{ITERS}.pth')
-    train_timing = osp.join(ROOT, work, 'train_minutes.txt')
     test_timing = osp.join(ROOT, work, 'test_minutes.txt')
     test_dir = osp.join(work, 'test')
-    if force or not (osp.isfile(osp.join(ROOT, ckpt))
-                     and osp.isfile(train_timing)):
-        start = time.time()
-        _run(['tools/train.py', config, '--work-dir', work, *extra])
-        with open(train_timing, 'w') as f:
-            f.write(f'{(time.time() - start) / 60:.2f}\n')
-        if osp.isfile(test_timing):
-            os.remove(test_timing)
+    train_min, trained = _train(config, work, ckpt, force, extra)
+    if trained and osp.isfile(test_timing):
+        os.remove(test_timing)
     if not osp.isfile(test_timing):
         start = time.time()
         _run(['tools/test.py', config, ckpt, '--work-dir', test_dir, *extra])
         with open(test_timing, 'w') as f:
             f.write(f'{(time.time() - start) / 60:.2f}\n')
-    minutes = []
-    for path in (train_timing, test_timing):
-        with open(path) as f:
-            minutes.append(float(f.read()))
-    return minutes[0], minutes[1], _test_metrics(osp.join(ROOT, test_dir))
+    with open(test_timing) as f:
+        test_min = float(f.read())
+    return train_min, test_min, _test_metrics(osp.join(ROOT, test_dir))
 
 
 def base_val_miou(work_dir):
@@ -166,18 +173,9 @@ def _base_learner(fold, work_dir, force):
     """Train the fold's PSPNet on its base classes unless ``work_dir``
     holds it; returns (checkpoint, val mIoU over the base classes, train
     minutes)."""
-    config = PSPNET.format(fold=fold)
     work = osp.join(work_dir, f'pspnet-base-fold{fold}')
     ckpt = osp.join(work, f'iter_{PSPNET_ITERS}.pth')
-    timing = osp.join(ROOT, work, 'train_minutes.txt')
-    if force or not (osp.isfile(osp.join(ROOT, ckpt))
-                     and osp.isfile(timing)):
-        start = time.time()
-        _run(['tools/train.py', config, '--work-dir', work])
-        with open(timing, 'w') as f:
-            f.write(f'{(time.time() - start) / 60:.2f}\n')
-    with open(timing) as f:
-        minutes = float(f.read())
+    minutes, _ = _train(PSPNET.format(fold=fold), work, ckpt, force)
     return ckpt, base_val_miou(osp.join(ROOT, work)), minutes
 
 
