@@ -3,11 +3,13 @@
 A longer budget than ``run_study.py`` for MaskAttn-UNet (Cheng et al.,
 "MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
 Low-Resolution Image Segmentation", arXiv 2503.10686,
-https://arxiv.org/abs/2503.10686), in two sets of runs (``--set``):
+https://arxiv.org/abs/2503.10686), in three sets of runs (``--set``):
 ``lambda``, the weight lambda of its instance contrastive loss at 1 (the
-full config), 0.1 and 0.02 with one shared head (table ``curve.md``), and
+full config), 0.1 and 0.02 with one shared head (table ``curve.md``),
 ``heads``, the paper's two heads with and without the coordinate input of
-the embedding head (table ``curve_heads.md``). Each model is trained from
+the embedding head (table ``curve_heads.md``), and ``prior``, the two heads
+with the classifier's bias initialised to the log class frequencies
+(``class_prior``; table ``curve_prior.md``). Each model is trained from
 scratch with ``tools/train.py`` for 400 iterations of batch 8 (the
 ``*-400iter_*`` configs next to this script) and validated on the 133 val
 images every 100 iterations by the configs' evaluators (mIoU, PQ, mask AP).
@@ -52,6 +54,14 @@ SETS = {
         'MaskAttn-UNet (b32), two heads, CE only (lambda = 0)':
         CONFIGS +
         'maskattn-unet-ce-only-2heads_b32_1xb8-400iter_dsb2018-128x128.py',
+    }),
+    'prior': ('curve_prior.md', {
+        'MaskAttn-UNet (b32), two heads + class prior, lambda = 0.02':
+        CONFIGS +
+        'maskattn-unet-prior-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
+        'MaskAttn-UNet (b32), two heads + class prior, CE only (lambda = 0)':
+        CONFIGS +
+        'maskattn-unet-prior-ce-only_b32_1xb8-400iter_dsb2018-128x128.py',
     }),
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'mask/mAP', 'mask/AP50')

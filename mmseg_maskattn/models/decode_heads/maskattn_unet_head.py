@@ -4,7 +4,8 @@ MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
 Low-Resolution Image Segmentation (Cheng et al., 2025),
 https://arxiv.org/abs/2503.10686
 """
-from typing import Dict, List, Sequence, Tuple
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -49,6 +50,18 @@ class MaskAttnUNetHead(BaseDecodeHead):
     alike can get different embeddings without the U-Net body having to
     encode position.
 
+    ``class_prior`` (our addition, not in the paper) initialises the
+    classifier's bias to log π_k, so that the initial softmax already gives
+    the class frequencies π of the training pixels (the prior-probability
+    initialisation of Lin et al., "Focal Loss for Dense Object Detection",
+    ICCV 2017, https://arxiv.org/abs/1708.02002). With a zero bias and
+    AdamW, whose steps move every weight alike, the first iterations fit the
+    background majority with the classifier's weights instead: on DSB2018
+    (about 13% nucleus pixels) every channel of ``pre`` ended up with a
+    negative nucleus-minus-background weight and was switched off (ReLU) on
+    nucleus pixels, so no gradient of those pixels reached the network and
+    the model stayed at background (``projects/lowres_universal``).
+
     Training samples must carry ``gt_instance_seg`` (PixelData, (1, H, W):
     0 = no instance, k > 0 instance k, ignore index unlabelled), as packed
     by ``PackPanopticSegInputs``.
@@ -60,6 +73,10 @@ class MaskAttnUNetHead(BaseDecodeHead):
         embed_coords (bool): Concatenate (x, y) coordinate channels to the
             embedding head's input (not in the paper, see above).
         loss_instance (dict): Config of the instance loss.
+        class_prior (Sequence[float], optional): Frequency π_k of each class
+            among the training pixels (positive, summing to 1); the
+            classifier's bias starts at log π_k. None keeps mmseg's zero
+            bias.
         **kwargs: Forwarded to :class:`BaseDecodeHead` (``in_channels``,
             ``channels``, ``num_classes``, ``loss_decode``, ...).
     """
@@ -74,8 +91,23 @@ class MaskAttnUNetHead(BaseDecodeHead):
                      num_samples=256,
                      temperature=0.1,
                      loss_weight=1.0),
+                 class_prior: Optional[Sequence[float]] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
+        if class_prior is not None:
+            class_prior = tuple(float(p) for p in class_prior)
+            if self.out_channels != self.num_classes:
+                raise ValueError(
+                    'class_prior needs a softmax classifier (out_channels '
+                    f'== num_classes), got out_channels={self.out_channels}')
+            if (len(class_prior) != self.num_classes
+                    or min(class_prior) <= 0
+                    or abs(sum(class_prior) - 1) > 1e-3):
+                raise ValueError(
+                    f'class_prior must hold {self.num_classes} positive '
+                    f'frequencies summing to 1 (one per class), got '
+                    f'{class_prior}')
+        self.class_prior = class_prior
         if embed_dims < 2:
             raise ValueError(f'embed_dims must be >= 2, got {embed_dims}')
         if self.input_transform is not None:
@@ -114,6 +146,13 @@ class MaskAttnUNetHead(BaseDecodeHead):
             self.channels + (0 if embed_layers else coord_channels),
             embed_dims, 1)
         self.loss_instance = MODELS.build(loss_instance)
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.class_prior is not None:
+            with torch.no_grad():
+                self.conv_seg.bias.copy_(
+                    torch.tensor([math.log(p) for p in self.class_prior]))
 
     def forward_all(self, inputs: Sequence[torch.Tensor]
                     ) -> Tuple[torch.Tensor, torch.Tensor]:
