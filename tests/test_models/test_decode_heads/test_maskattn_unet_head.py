@@ -89,3 +89,37 @@ def test_shared_head_has_no_embedding_convs():
 def test_bad_embed_convs(value):
     with pytest.raises(ValueError, match='embed_convs'):
         _head(embed_convs=value)
+
+
+def test_class_prior_sets_the_initial_softmax():
+    prior = (0.7, 0.2, 0.1)
+    head = _head(class_prior=prior)
+    head.init_weights()
+    assert torch.allclose(head.conv_seg.bias,
+                          torch.log(torch.tensor(prior)))
+    # features that are all zero leave only the bias: softmax = the prior
+    with torch.no_grad():
+        head.conv_seg.weight.zero_()
+        logits, _ = head.forward_all([torch.randn(2, C_IN, 5, 5)])
+    probs = logits.softmax(dim=1)
+    assert torch.allclose(probs, torch.tensor(prior)[None, :, None, None]
+                          .expand_as(probs), atol=1e-6)
+
+
+def test_no_class_prior_keeps_the_zero_bias():
+    head = _head()
+    head.init_weights()
+    assert torch.equal(head.conv_seg.bias, torch.zeros(K))
+
+
+@pytest.mark.parametrize('prior', [(0.5, 0.5), (0.5, 0.5, 0.0),
+                                   (0.6, 0.6, -0.2), (0.5, 0.3, 0.1)])
+def test_bad_class_prior(prior):
+    with pytest.raises(ValueError, match='class_prior'):
+        _head(class_prior=prior)
+
+
+def test_class_prior_needs_a_softmax_classifier():
+    with pytest.raises(ValueError, match='class_prior needs a softmax'):
+        _head(num_classes=2, out_channels=1, class_prior=(0.9, 0.1),
+              loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
