@@ -39,6 +39,15 @@ class CamVidDataset(CheckedSegDataset):
     ``LoadAnnotations`` applies the map to every label. It is therefore also
     visible in ``dataset.metainfo['label_map']``.
 
+    A ``metainfo`` class list that starts with ``'background'`` (e.g.
+    ``('background', 'Sky', 'Road')``) keeps the listed classes as ids 1, 2,
+    ... and gives every other class id 0, background, instead of 255 (void
+    stays 255): the label space of a base learner trained with the
+    novel classes of a few-shot fold relabelled as background (BAM, Lang
+    et al., CVPR 2022, https://arxiv.org/abs/2203.07615; PFENet's
+    relabelling convention). Its palette is black for background and the
+    CamVid colours of the listed classes.
+
     Folder and file problems are reported early, see
     :class:`CheckedSegDataset`.
 
@@ -55,6 +64,8 @@ class CamVidDataset(CheckedSegDataset):
     VOID_LABEL = 11
     #: Value void pixels get; losses and ``IoUMetric`` ignore it.
     IGNORE_INDEX = 255
+    #: First ``metainfo`` class that collects every class not listed.
+    BACKGROUND = 'background'
 
     def __init__(self,
                  img_suffix: str = '.png',
@@ -86,9 +97,41 @@ class CamVidDataset(CheckedSegDataset):
         Returns:
             dict[int, int]: Old label id -> new label id. With all classes it
             is ``{11: 255}``; with a subset of the classes it also maps the
-            kept classes to their new ids and the others to 255.
+            kept classes to their new ids and the others to 255 (to 0 when
+            the subset starts with ``'background'``).
         """
+        if new_classes is not None and cls.BACKGROUND in new_classes:
+            new_classes = list(new_classes)
+            if new_classes.index(cls.BACKGROUND) != 0 or new_classes.count(
+                    cls.BACKGROUND) > 1:
+                raise ValueError(
+                    f"CamVidDataset: '{cls.BACKGROUND}' must be the first "
+                    f'class of metainfo, and only once, got {new_classes}')
+            unknown = [c for c in new_classes[1:] if c not in CAMVID_CLASSES]
+            if unknown or len(set(new_classes)) != len(new_classes):
+                raise ValueError(
+                    f'CamVidDataset: metainfo classes {new_classes} must be '
+                    f"'{cls.BACKGROUND}' then distinct CamVid classes of "
+                    f'{list(CAMVID_CLASSES)}; unknown: {unknown}')
+            label_map = {
+                i: new_classes.index(c) if c in new_classes else 0
+                for i, c in enumerate(CAMVID_CLASSES)
+            }
+            label_map[cls.VOID_LABEL] = cls.IGNORE_INDEX
+            return label_map
         label_map = super().get_label_map(new_classes)
         label_map = dict(label_map) if label_map is not None else {}
         label_map[cls.VOID_LABEL] = cls.IGNORE_INDEX
         return label_map
+
+    def _update_palette(self) -> list:
+        """mmseg's palette, or black + the listed classes' colours when the
+        classes start with ``'background'``."""
+        classes = list(self._metainfo.get('classes', []))
+        palette = self._metainfo.get('palette', [])
+        if (classes[:1] == [self.BACKGROUND]
+                and len(palette) != len(classes)):
+            return [[0, 0, 0]] + [
+                CAMVID_PALETTE[CAMVID_CLASSES.index(c)] for c in classes[1:]
+            ]
+        return super()._update_palette()

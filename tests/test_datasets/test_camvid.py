@@ -201,3 +201,31 @@ def test_truncated_label_named_at_load(tmp_path):
     with pytest.raises(OSError) as info:
         dataset[0]
     assert str(bad) in str(info.value)
+
+
+def test_background_first_collects_the_unlisted_classes(tmp_path):
+    root = _fake_camvid(tmp_path / 'camvid')
+    classes = ('background', 'Road', 'Sky')
+    dataset = _build(root, metainfo=dict(classes=classes))
+    raw = mmcv.imread(str(root / 'trainannot' / 'a.png'), flag='unchanged')
+    gt = dataset[0]['gt_seg_map']
+    expected = np.zeros_like(raw)  # every unlisted class -> 0
+    expected[raw == 3] = 1  # Road
+    expected[raw == 0] = 2  # Sky
+    expected[raw == 11] = 255  # void stays ignored
+    np.testing.assert_array_equal(gt, expected)
+    assert dataset.metainfo['classes'] == classes
+    assert dataset.metainfo['palette'] == [[0, 0, 0], [128, 64, 128],
+                                           [128, 128, 128]]
+
+
+@pytest.mark.parametrize('classes, match', [
+    (('Road', 'background'), 'must be the first class'),
+    (('background', 'Road', 'background'), 'only once'),
+    (('background', 'Road', 'Lake'), 'Lake'),
+    (('background', 'Road', 'Road'), 'distinct'),
+])
+def test_bad_background_class_list(tmp_path, classes, match):
+    root = _fake_camvid(tmp_path / 'camvid')
+    with pytest.raises(ValueError, match=match):
+        _build(root, metainfo=dict(classes=classes))
