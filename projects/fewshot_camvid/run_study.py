@@ -13,6 +13,13 @@ novel-class mIoU and of FB-IoU over the seeds. The table goes to
 ``results.md`` (a finished run in the work dir, trained and tested, is
 reused unless --force).
 
+``--backbone pspbase`` follows the paper's backbone protocol instead: a
+PSPNet is trained first on the fold's base classes and both models load its
+backbone (``results_pspbase.md``). ``--backbone pspbasebg`` trains the
+PSPNet on the base classes plus a background class (the novel classes
+relabelled) and runs HDMNet with the optional BAM base-learner ensemble,
+whose frozen base learner is that PSPNet's head (``results_ensemble.md``).
+
 Run from the repository root, with CamVid at data/camvid (a symlink to
 ../shared/data/camvid on the project machines):
     python projects/fewshot_camvid/run_study.py \
@@ -56,12 +63,26 @@ MODELS = {
         'configs/hdmnet/hdmnet_r18-pspbase_1xb4-300iter_camvid-fold{fold}-'
         '1shot-120x160.py',
     },
+    'pspbasebg': {
+        'HDMNet + BAM base-learner ensemble, 1-shot':
+        'configs/hdmnet/hdmnet_r18-pspbasebg-ens_1xb4-300iter_camvid-'
+        'fold{fold}-1shot-120x160.py',
+    },
 }
-# the base learner whose backbone the 'pspbase' models load
-PSPNET = ('configs/hdmnet/pspnet_r18-d8_1xb8-500iter_camvid-fold{fold}-'
-          'base-120x160.py')
+# the PSPNet whose backbone the models load ('pspbasebg': also its head, the
+# ensemble's base learner), trained first: (config, work dir name)
+PSPNETS = {
+    'pspbase': ('configs/hdmnet/pspnet_r18-d8_1xb8-500iter_camvid-fold{fold}-'
+                'base-120x160.py', 'pspnet-base-fold{fold}'),
+    'pspbasebg': ('configs/hdmnet/pspnet_r18-d8_1xb8-500iter_camvid-'
+                  'fold{fold}-basebg-120x160.py', 'pspnet-basebg-fold{fold}'),
+}
 PSPNET_ITERS = 500
-TABLES = {'random': 'results.md', 'pspbase': 'results_pspbase.md'}
+TABLES = {
+    'random': 'results.md',
+    'pspbase': 'results_pspbase.md',
+    'pspbasebg': 'results_ensemble.md'
+}
 
 
 def _run(args):
@@ -169,13 +190,14 @@ def base_val_miou(work_dir):
     return miou
 
 
-def _base_learner(fold, work_dir, force):
-    """Train the fold's PSPNet on its base classes unless ``work_dir``
-    holds it; returns (checkpoint, val mIoU over the base classes, train
-    minutes)."""
-    work = osp.join(work_dir, f'pspnet-base-fold{fold}')
+def _base_learner(backbone, fold, work_dir, force):
+    """Train the fold's PSPNet of ``backbone`` (see ``PSPNETS``) unless
+    ``work_dir`` holds it; returns (checkpoint, val mIoU over its classes,
+    train minutes)."""
+    config, name = PSPNETS[backbone]
+    work = osp.join(work_dir, name.format(fold=fold))
     ckpt = osp.join(work, f'iter_{PSPNET_ITERS}.pth')
-    minutes, _ = _train(PSPNET.format(fold=fold), work, ckpt, force)
+    minutes, _ = _train(config.format(fold=fold), work, ckpt, force)
     return ckpt, base_val_miou(osp.join(ROOT, work)), minutes
 
 
@@ -186,8 +208,10 @@ def main():
         '--backbone',
         choices=sorted(MODELS),
         default='random',
-        help='frozen ResNet-18 of both models: random, or the backbone of a '
-        'PSPNet trained on the fold\'s base classes (trained first)')
+        help='frozen ResNet-18 of the models: random, the backbone of a '
+        'PSPNet trained on the fold\'s base classes (pspbase), or of one '
+        'trained on base classes + background whose head is also the base '
+        'learner of the ensemble (pspbasebg); the PSPNet is trained first')
     parser.add_argument(
         '--out', help='table file (default: results.md for a random '
         'backbone, results_pspbase.md for pspbase, next to this script)')
@@ -207,18 +231,22 @@ def main():
     out = args.out or osp.join(osp.dirname(__file__), TABLES[args.backbone])
     options = {}
     base_rows = [
-        '| fold | base classes | PSPNet val mIoU (base classes) | '
+        '| fold | PSPNet classes | PSPNet val mIoU (its classes) | '
         'train time (min) | config |', '|---|---|---|---|---|'
     ]
-    if args.backbone == 'pspbase':
+    if args.backbone in PSPNETS:
         for fold in args.folds:
-            ckpt, miou, minutes = _base_learner(fold, args.work_dir,
-                                                args.force)
+            ckpt, miou, minutes = _base_learner(args.backbone, fold,
+                                                args.work_dir, args.force)
             options[fold] = [f'model.backbone.init_cfg.checkpoint={ckpt}']
-            base = Config.fromfile(osp.join(ROOT, PSPNET.format(
-                fold=fold))).train_dataloader.dataset.metainfo['classes']
-            base_rows.append(f"| {fold} | {', '.join(base)} | {miou:.2f} | "
-                             f'{minutes:.1f} | `{PSPNET.format(fold=fold)}` |')
+            if args.backbone == 'pspbasebg':
+                options[fold].append(
+                    f'model.base_learner.init_cfg.checkpoint={ckpt}')
+            psp = PSPNETS[args.backbone][0].format(fold=fold)
+            classes = Config.fromfile(osp.join(
+                ROOT, psp)).train_dataloader.dataset.metainfo['classes']
+            base_rows.append(f"| {fold} | {', '.join(classes)} | "
+                             f'{miou:.2f} | {minutes:.1f} | `{psp}` |')
     lines = [
         '| model | fold | novel-class mIoU (mean ± std over 5 seeds) | '
         'FB-IoU (mean ± std) | train time (min) | test time (min) | config |',
@@ -258,11 +286,15 @@ def main():
     folds = ' '.join(str(f) for f in args.folds)
     tables = lines + means + [''] + fold_rows
     backbone = 'a random frozen ResNetV1c-18'
-    if args.backbone == 'pspbase':
+    if args.backbone in PSPNETS:
         tables += [''] + base_rows
         backbone = ('the frozen ResNetV1c-18 of a PSPNet trained first on '
                     f"the fold's base classes ({PSPNET_ITERS} iterations of "
                     'batch 8, from scratch)')
+    if args.backbone == 'pspbasebg':
+        backbone += (', with the novel classes relabelled as a background '
+                     'class; its PSPHead is the frozen base learner of the '
+                     'ensemble')
     text = '\n'.join(tables) + (
         f'\n\nMachine: {machine}. Command: `python '
         f'projects/fewshot_camvid/run_study.py --work-dir {args.work_dir} '

@@ -69,5 +69,7 @@ def test_every_backbone_set_names_existing_configs():
         for pattern in models.values():
             for fold in study.FOLDS:
                 assert (ROOT / pattern.format(fold=fold)).is_file()
-    for fold in study.FOLDS:
-        assert (ROOT / study.PSPNET.format(fold=fold)).is_file()
+    assert set(study.PSPNETS) < set(study.MODELS)
+    for config, _ in study.PSPNETS.values():
+        for fold in study.FOLDS:
+            assert (ROOT / config.format(fold=fold)).is_file()
