@@ -59,9 +59,11 @@ SETS = {
         'MaskAttn-UNet (b32), two heads + class prior, lambda = 0.02':
         CONFIGS +
         'maskattn-unet-prior-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
-        'MaskAttn-UNet (b32), two heads + class prior, CE only (lambda = 0)':
+        'MaskAttn-UNet (b32), two heads + coordinates + class prior, '
+        'lambda = 0.02':
         CONFIGS +
-        'maskattn-unet-prior-ce-only_b32_1xb8-400iter_dsb2018-128x128.py',
+        'maskattn-unet-coords-prior-ic0.02_b32_1xb8-400iter_dsb2018-'
+        '128x128.py',
     }),
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'mask/mAP', 'mask/AP50')
