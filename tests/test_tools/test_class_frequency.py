@@ -65,3 +65,20 @@ def test_main_prints_the_class_prior(toy_data_root, capsys):
 def test_bad_passes():
     with pytest.raises(SystemExit):
         _tool().parse_args([str(TOY), '--passes', '0'])
+
+
+DSB_ROOT = (REPO_ROOT / '..' / 'shared' / 'data' / 'dsb2018').resolve()
+DSB_CONFIG = (REPO_ROOT / 'configs' / 'maskattn_unet' /
+              'maskattn-unet_b32_1xb8-20k_dsb2018-128x128.py')
+
+
+@pytest.mark.skipif(
+    not DSB_ROOT.is_dir(), reason=f'DSB2018 not found at {DSB_ROOT}')
+def test_dsb2018_config_prior_is_the_measured_frequency():
+    cfg = Config.fromfile(DSB_CONFIG)
+    cfg.train_dataloader.dataset.data_root = str(DSB_ROOT)
+    counts = _tool().count_classes(cfg)
+    np.testing.assert_allclose(
+        counts / counts.sum(),
+        cfg.model.decode_head.class_prior,
+        atol=0.005)

@@ -17,6 +17,7 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=100, val_interval=100)
 default_hooks = dict(
     checkpoint=dict(interval=100), logger=dict(interval=10))
-# The embedding is a second 1x1 output of the semantic head's conv
-# (embed_convs=0, one shared head), the head these runs were made with.
-model = dict(decode_head=dict(embed_convs=0))
+# The head these runs were made with: the embedding is a second 1x1 output
+# of the semantic head's conv (embed_convs=0, one shared head), and the
+# classifier's bias starts at 0 (class_prior=None).
+model = dict(decode_head=dict(embed_convs=0, class_prior=None))
