@@ -98,8 +98,10 @@ def _batch(cfg, batch_size, seed):
 
 def checkpoint_config(checkpoint):
     """The config mmengine stored in ``checkpoint`` (``meta['cfg']``)."""
+    # weights_only: importing mmseg_maskattn allow-lists the few globals
+    # of mmengine checkpoints (mmseg_maskattn.engine.checkpoint)
     meta = torch.load(checkpoint, map_location='cpu',
-                      weights_only=False).get('meta', {})
+                      weights_only=True).get('meta', {})
     if 'cfg' not in meta:
         raise KeyError(f"{checkpoint} has no meta['cfg'] (not written by "
                        'the mmengine Runner)')
