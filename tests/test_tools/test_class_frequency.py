@@ -1,6 +1,7 @@
 """tools/analysis_tools/class_frequency.py against counts read from the
 label files."""
 import importlib.util
+import os
 
 import numpy as np
 import pytest
@@ -41,8 +42,9 @@ def _file_counts(cfg):
 
 def test_counts_match_the_label_files(toy_data_root):
     cfg = _toy_cfg(toy_data_root)
-    counts = _tool().count_classes(cfg, passes=2)
+    counts, classes = _tool().count_classes(cfg, passes=2)
     expected = _file_counts(cfg)
+    assert len(classes) == len(expected)
     # the toy pipeline only flips: each pass sees every labelled pixel once
     assert expected.sum() > 0 and (expected > 0).sum() >= 2
     np.testing.assert_array_equal(counts, 2 * expected)
@@ -72,12 +74,15 @@ DSB_CONFIG = (REPO_ROOT / 'configs' / 'maskattn_unet' /
               'maskattn-unet_b32_1xb8-20k_dsb2018-128x128.py')
 
 
+# skipped only outside CI: CI has ../shared beside the clone, so a missing
+# DSB2018 there fails the test instead of hiding it
 @pytest.mark.skipif(
-    not DSB_ROOT.is_dir(), reason=f'DSB2018 not found at {DSB_ROOT}')
+    not DSB_ROOT.is_dir() and os.environ.get('CI') != 'true',
+    reason=f'DSB2018 not found at {DSB_ROOT}')
 def test_dsb2018_config_prior_is_the_measured_frequency():
     cfg = Config.fromfile(DSB_CONFIG)
     cfg.train_dataloader.dataset.data_root = str(DSB_ROOT)
-    counts = _tool().count_classes(cfg)
+    counts, _ = _tool().count_classes(cfg)
     np.testing.assert_allclose(
         counts / counts.sum(),
         cfg.model.decode_head.class_prior,

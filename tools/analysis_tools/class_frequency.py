@@ -12,7 +12,7 @@ Example:
         configs/maskattn_unet/maskattn-unet_b32_1xb8-20k_dsb2018-128x128.py
 """
 import argparse
-from typing import List, Optional
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config, DictAction
@@ -40,11 +40,13 @@ def parse_args(argv=None):
 
 
 def count_classes(cfg: Config, passes: int = 1,
-                  seed: int = 0) -> np.ndarray:
+                  seed: int = 0) -> Tuple[np.ndarray, Sequence[str]]:
     """Pixels of each class in the training samples of ``cfg``.
 
     Returns:
-        np.ndarray: (num_classes,) int64 counts, over ``passes`` passes.
+        tuple: (num_classes,) int64 counts over ``passes`` passes, and the
+        class names of the built dataset (its ``metainfo``, so a class list
+        set by the config is honoured).
     """
     from mmengine.registry import init_default_scope
     from mmengine.runner import set_random_seed
@@ -66,7 +68,7 @@ def count_classes(cfg: Config, passes: int = 1,
             labels = labels.numpy().ravel().astype(np.int64)
             labels = labels[(labels >= 0) & (labels < num_classes)]
             counts += np.bincount(labels, minlength=num_classes)
-    return counts
+    return counts, dataset.metainfo['classes']
 
 
 def main(argv: Optional[List[str]] = None) -> np.ndarray:
@@ -74,15 +76,12 @@ def main(argv: Optional[List[str]] = None) -> np.ndarray:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    counts = count_classes(cfg, args.passes, args.seed)
+    counts, classes = count_classes(cfg, args.passes, args.seed)
     total = counts.sum()
     if total == 0:
         raise ValueError('no labelled pixel in the training samples of '
                          f'{args.config}')
     freqs = counts / total
-    from mmseg.registry import DATASETS
-    classes = DATASETS.get(cfg.train_dataloader.dataset.type).METAINFO.get(
-        'classes', [str(i) for i in range(len(counts))])
     print(f'{"class":<20} {"pixels":>12} {"frequency":>10}')
     for name, count, freq in zip(classes, counts, freqs):
         print(f'{name:<20} {count:>12d} {freq:>10.4f}')
