@@ -8,8 +8,8 @@ https://arxiv.org/abs/2503.10686), in three sets of runs (``--set``):
 full config), 0.1 and 0.02 with one shared head (table ``curve.md``),
 ``heads``, the paper's two heads with and without the coordinate input of
 the embedding head (table ``curve_heads.md``), and ``prior``, the two heads
-(no coordinates) with the classifier's bias initialised to the log class frequencies
-(``class_prior``; table ``curve_prior.md``). Each model is trained from
+(with and without coordinates) with the classifier's bias initialised to the
+log class frequencies (``class_prior``; table ``curve_prior.md``). Each model is trained from
 scratch with ``tools/train.py`` for 400 iterations of batch 8 (the
 ``*-400iter_*`` configs next to this script) and validated on the 133 val
 images every 100 iterations by the configs' evaluators (mIoU, PQ, mask AP).
@@ -59,6 +59,10 @@ SETS = {
         'MaskAttn-UNet (b32), two heads + class prior, lambda = 0.02':
         CONFIGS +
         'maskattn-unet-prior-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
+        'MaskAttn-UNet (b32), two heads + coordinates + class prior, '
+        'lambda = 0.02':
+        CONFIGS +
+        'maskattn-unet-coords-prior-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
     }),
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'mask/mAP', 'mask/AP50')
