@@ -10,6 +10,9 @@ base_checkpoint = ('work_dirs/pspnet_r18-d8_1xb8-500iter_camvid-fold1-basebg-'
                    '120x160/iter_500.pth')
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint=base_checkpoint)),
+    # CamVid class ids of the base learner's channels 1..N-1 (Sky .. Road, Car .. Bicyclist),
+    # in the order of the basebg PSPNet's class list
+    base_learner_classes=[0, 1, 2, 3, 8, 9, 10],
     base_learner=dict(
         num_classes=8,  # background + 7 base classes
         init_cfg=dict(checkpoint=base_checkpoint)))

@@ -10,6 +10,9 @@ base_checkpoint = ('work_dirs/pspnet_r18-d8_1xb8-500iter_camvid-fold2-basebg-'
                    '120x160/iter_500.pth')
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint=base_checkpoint)),
+    # CamVid class ids of the base learner's channels 1..N-1 (Sky .. Fence),
+    # in the order of the basebg PSPNet's class list
+    base_learner_classes=[0, 1, 2, 3, 4, 5, 6, 7],
     base_learner=dict(
         num_classes=9,  # background + 8 base classes
         init_cfg=dict(checkpoint=base_checkpoint)))

@@ -105,6 +105,11 @@ def test_background_pspnet_adds_background_to_the_base_classes(fold):
     ens = _cfg(f'hdmnet_r18-pspbasebg-ens_1xb4-300iter_camvid-fold{fold}-'
                '1shot-120x160.py')
     assert ens.model.base_learner.num_classes == len(classes)
+    # channel i of the base learner is the CamVid class classes[i]
+    camvid = list(CAMVID_CLASSES)
+    assert list(ens.model.base_learner_classes) == [
+        camvid.index(name) for name in classes[1:]
+    ]
     path = (f'work_dirs/pspnet_r18-d8_1xb8-500iter_camvid-fold{fold}-basebg-'
             '120x160/iter_500.pth')
     assert ens.model.backbone.init_cfg.checkpoint == path

@@ -6,7 +6,7 @@ HDMNet: Hierarchical Dense Correlation Distillation for Few-Shot Segmentation
 The optional base-learner ensemble follows BAM: Learning What Not to
 Segment (Lang et al., CVPR 2022), https://arxiv.org/abs/2203.07615
 """
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -129,9 +129,13 @@ class HDMNet(BaseFewShotSegmentor):
     6. Optional base learner (BAM-style, ``base_learner`` cfg, off by
        default): a frozen decode head (e.g. PSPHead) on the query backbone
        features, trained beforehand on the base classes (channel 0 =
-       background). Its base-class probability ``p_base = 1 - p_bg`` marks
-       query regions that belong to seen classes, hence to the episode's
-       background. With ``psi`` the Gram-matrix distance of the layer2
+       background; channels ``1..N-1`` are the dataset classes listed in
+       ``base_learner_classes``). Its base-class probability ``p_base``
+       marks query regions that belong to seen classes, hence to the
+       episode's background: at test the sum of the base channels
+       (``1 - p_bg``); in training, whose episode class is itself a base
+       class, the sum of the base channels other than the episode's own,
+       as in BAM. With ``psi`` the Gram-matrix distance of the layer2
        features of query and supports (how different the scenes are) and
        ``p`` the softmax of the decoder logits::
 
@@ -173,6 +177,10 @@ class HDMNet(BaseFewShotSegmentor):
         loss_meta (dict): Loss of the intermediate (coarsest) prediction.
         loss_distill (dict): Correlation distillation loss.
         base_learner (dict, optional): Frozen base-class decode head.
+        base_learner_classes (Sequence[int], optional): Dataset class ids of
+            the base learner's channels 1..N-1 (channel 0 is background), in
+            channel order; required with ``base_learner``. Training
+            episodes must be of one of these classes, test episodes of none.
         freeze_backbone (bool): Freeze the backbone (as in the paper).
         ignore_index (int): Ignored label.
         train_cfg (dict, optional): Unused.
@@ -205,6 +213,7 @@ class HDMNet(BaseFewShotSegmentor):
                  loss_distill: ConfigType = dict(
                      type='CorrelationDistillationLoss'),
                  base_learner: OptConfigType = None,
+                 base_learner_classes: Optional[Sequence[int]] = None,
                  freeze_backbone: bool = True,
                  ignore_index: int = 255,
                  train_cfg: OptConfigType = None,
@@ -282,8 +291,25 @@ class HDMNet(BaseFewShotSegmentor):
                              f'distinct loss_name values, got {names}')
 
         self.base_learner = None
+        if (base_learner is None) != (base_learner_classes is None):
+            raise ValueError(
+                'base_learner and base_learner_classes go together (the '
+                'dataset class ids of the base channels 1..N-1), got '
+                f'base_learner={base_learner!r}, '
+                f'base_learner_classes={base_learner_classes!r}')
         if base_learner is not None:
             self.base_learner = MODELS.build(base_learner)
+            classes = [int(c) for c in base_learner_classes]
+            channels = self.base_learner.out_channels
+            if len(classes) != channels - 1 or len(set(classes)) != len(
+                    classes) or min(classes) < 0:
+                raise ValueError(
+                    f'base_learner_classes={classes} must be {channels - 1} '
+                    'distinct class ids >= 0, one per base channel of the '
+                    f'base learner ({channels} outputs, channel 0 is '
+                    'background)')
+            # dataset class id -> base learner channel
+            self.base_channel = {c: i + 1 for i, c in enumerate(classes)}
             self.base_learner.requires_grad_(False)
             self.base_learner.eval()
             self.gate = nn.Conv2d(2, 1, 1)
@@ -374,11 +400,46 @@ class HDMNet(BaseFewShotSegmentor):
             y = self.refines[i](y + fused[i])
         logits = self.cls(y)
         if self.base_learner is not None:
-            logits = self._ensemble(logits, feats, b)
+            logits = self._ensemble(logits, feats, b, data_samples)
         return dict(logits=logits, meta_logits=meta_logits, corrs=corrs)
 
-    def _ensemble(self, meta_logits: torch.Tensor,
-                  feats: List[torch.Tensor], b: int) -> torch.Tensor:
+    def _base_probability(self, base: torch.Tensor,
+                          data_samples: SampleList) -> torch.Tensor:
+        """``p_base`` (B, 1, h, w) from the base learner's logits
+        (B, N, h, w): the probability of a base class other than the
+        episode's own (see the class docstring)."""
+        class_ids = []
+        for i, sample in enumerate(data_samples):
+            if 'class_id' not in sample.metainfo:
+                raise KeyError(f'data_samples[{i}] has no class_id in its '
+                               'metainfo (the base-learner ensemble needs '
+                               'the episode class)')
+            class_ids.append(int(sample.metainfo['class_id']))
+        listed = [c for c in class_ids if c in self.base_channel]
+        if self.training and len(listed) != len(class_ids):
+            raise ValueError(
+                f'training episode classes {class_ids}: '
+                f'{sorted(set(class_ids) - set(listed))} not in '
+                f'base_learner_classes {list(self.base_channel)}')
+        if not self.training and listed:
+            raise ValueError(
+                f'test episode classes {sorted(set(listed))} are base '
+                f'learner classes (base_learner_classes '
+                f'{list(self.base_channel)}): the ensemble would mark the '
+                'target as background; check the fold')
+        probs = base.softmax(dim=1)
+        p_base = probs[:, 1:].sum(dim=1, keepdim=True)
+        if self.training:
+            b, _, h, w = probs.shape
+            channel = torch.tensor([self.base_channel[c] for c in class_ids],
+                                   device=probs.device)
+            # (B,) -> (B, 1, h, w): each episode's own base channel
+            own = probs.gather(1, channel.view(b, 1, 1, 1).expand(b, 1, h, w))
+            p_base = p_base - own
+        return p_base
+
+    def _ensemble(self, meta_logits: torch.Tensor, feats: List[torch.Tensor],
+                  b: int, data_samples: SampleList) -> torch.Tensor:
         """BAM-style fusion of the meta logits with the frozen base
         learner (see the class docstring)."""
         with torch.no_grad():
@@ -388,7 +449,7 @@ class HDMNet(BaseFewShotSegmentor):
             size=meta_logits.shape[2:],
             mode='bilinear',
             align_corners=self.align_corners)
-        p_base = 1 - base.softmax(dim=1)[:, :1]  # (B, 1, h, w)
+        p_base = self._base_probability(base, data_samples)  # (B, 1, h, w)
         psi = _gram_distance(feats[0][:b], feats[0][b:]).expand_as(p_base)
         p = meta_logits.softmax(dim=1)
         bg = self.gate(torch.cat([p[:, :1], psi], dim=1))

@@ -30,6 +30,8 @@ BASE_LEARNER = dict(
     channels=8,
     pool_scales=(1, 2),
     num_classes=4)
+# dataset class ids of its channels 1, 2, 3
+BASE_CLASSES = [1, 3, 5]
 
 
 def _samples(batch, shot, size=64, ori_shape=None, padding=(0, 0, 0, 0),
@@ -177,7 +179,8 @@ def test_prior_map():
 
 
 def test_base_learner_ensemble_is_frozen_and_trains_the_gate():
-    model = _build(base_learner=BASE_LEARNER).train()
+    model = _build(base_learner=BASE_LEARNER,
+                   base_learner_classes=BASE_CLASSES).train()
     assert not model.base_learner.training
     losses = model.loss(_inputs(2, 1), _samples(2, 1))
     assert all(torch.isfinite(v) for v in losses.values())
@@ -190,9 +193,68 @@ def test_base_learner_ensemble_is_frozen_and_trains_the_gate():
     assert model.gate.weight.grad.abs().sum() > 0
     assert model.merge.weight.grad.abs().sum() > 0
     model.eval()
+    samples = _samples(2, 1)
+    for sample in samples:
+        sample.set_metainfo(dict(class_id=2))  # a novel class
     with torch.no_grad():
-        results = model.predict(_inputs(2, 1), _samples(2, 1))
+        results = model.predict(_inputs(2, 1), samples)
     assert results[0].pred_sem_seg.data.shape == (1, 64, 64)
+
+
+def _ensemble_case():
+    """A model whose merge passes p_base through as the background
+    channel, and base logits with softmax (0.1, 0.2, 0.3, 0.4) at every
+    position."""
+    model = _build(base_learner=BASE_LEARNER,
+                   base_learner_classes=BASE_CLASSES)
+    with torch.no_grad():
+        model.merge.weight.copy_(torch.tensor([0., 1.]).view(1, 2, 1, 1))
+    base = torch.tensor([0.1, 0.2, 0.3, 0.4]).log().view(1, 4, 1, 1)
+    model.base_learner.forward = lambda feats: base.expand(
+        feats[0].shape[0], 4, 3, 3)
+    feats = [torch.rand(4, 2, 3, 3) for _ in range(3)]  # B = 2, K = 1
+    return model, torch.zeros(2, 2, 3, 3), feats
+
+
+def test_ensemble_leaves_the_training_class_out_of_p_base():
+    model, meta, feats = _ensemble_case()
+    samples = _samples(2, 1)  # class 3: channel 2 of BASE_CLASSES
+    model.train()
+    out = model._ensemble(meta, feats, 2, samples)
+    # base channels 1-3 minus the episode's own channel 2: 0.2 + 0.4
+    torch.testing.assert_close(out[:, 0], torch.full((2, 3, 3), 0.6))
+    model.eval()
+    for sample in samples:
+        sample.set_metainfo(dict(class_id=2))
+    out = model._ensemble(meta, feats, 2, samples)
+    # test episode: all base channels, 1 - p(background)
+    torch.testing.assert_close(out[:, 0], torch.full((2, 3, 3), 0.9))
+
+
+def test_ensemble_rejects_episode_classes_against_the_base_classes():
+    model, meta, feats = _ensemble_case()
+    samples = _samples(2, 1)
+    model.eval()  # class 3 is a base class: not a test episode
+    with pytest.raises(ValueError, match=r'test episode classes \[3\]'):
+        model._ensemble(meta, feats, 2, samples)
+    model.train()
+    for sample in samples:
+        sample.set_metainfo(dict(class_id=2))  # not a base class
+    with pytest.raises(ValueError, match=r'\[2\] not in base_learner_classes'):
+        model._ensemble(meta, feats, 2, samples)
+
+
+@pytest.mark.parametrize('kw, match', [
+    (dict(base_learner=BASE_LEARNER), 'go together'),
+    (dict(base_learner_classes=[1, 3, 5]), 'go together'),
+    (dict(base_learner=BASE_LEARNER, base_learner_classes=[1, 3]),
+     'must be 3 distinct'),
+    (dict(base_learner=BASE_LEARNER, base_learner_classes=[1, 3, 3]),
+     'must be 3 distinct'),
+])
+def test_bad_base_learner_classes(kw, match):
+    with pytest.raises(ValueError, match=match):
+        _build(**kw)
 
 
 def test_unfrozen_backbone_gets_gradients():
