@@ -18,7 +18,11 @@ forward pass with :class:`PanopticQualityMetric`:
   thing pixels (what the embeddings give if the semantic map is perfect);
 - ``connected components``: the connected components of the predicted
   thing pixels (the U-Net baseline's reading, no embeddings),
-  and of the true ones.
+  and of the true ones;
+- with ``--connectivity``, ``embeddings within connected components``:
+  the grouping restricted to each connected component of the thing pixels
+  (``grouping_cfg.connectivity``, our addition), on the predicted and the
+  true semantics.
 
 It also reports how well the embeddings separate instances: ``intra``,
 the mean cosine similarity of a thing pixel's embedding to the (normalised)
@@ -27,7 +31,7 @@ similarity between the mean embeddings of two instances of one image.
 
 Run from the repository root, with DSB2018 at data/dsb2018:
     python projects/lowres_universal/grouping_study.py CKPT \
-        --thresholds 0.5 0.7 0.9
+        --thresholds 0.5 0.7 0.9 --connectivity 8
 """
 import argparse
 import logging
@@ -107,7 +111,7 @@ def _gt_panoptic(sample):
     return dict(sem_seg=gt.sem_seg, segments_info=gt.segments_info)
 
 
-def study(checkpoint, thresholds, batch_size=8):
+def study(checkpoint, thresholds, batch_size=8, connectivity=None):
     """Readings of the val set by the model of ``checkpoint``.
 
     Args:
@@ -115,6 +119,9 @@ def study(checkpoint, thresholds, batch_size=8):
             :class:`MaskAttnUNetSegmentor`.
         thresholds (Sequence[float]): Grouping thresholds to score.
         batch_size (int): Val images per forward pass.
+        connectivity (int, optional): Also score the grouping within the
+            4- or 8-connected components of the thing pixels
+            (``grouping_cfg.connectivity``).
 
     Returns:
         tuple: (list of (reading, PQ metrics dict, mean predicted
@@ -144,13 +151,19 @@ def study(checkpoint, thresholds, batch_size=8):
         raise KeyError(f'{checkpoint}: val_evaluator has no '
                        'PanopticQualityMetric')
     grouping = {k: v for k, v in model.grouping_cfg.items()
-                if k != 'threshold'}
+                if k not in ('threshold', 'connectivity')}
     things = model.thing_classes
     cc = SimpleNamespace(thing_classes=things, connectivity=8,
                          min_area=grouping.get('min_area', 4))
-    readings = [f'embeddings, threshold {t}' for t in thresholds]
-    readings += [f'embeddings, true semantics, threshold {t}'
-                 for t in thresholds]
+    # (reading prefix, true semantics?, connectivity of the grouping)
+    variants = [('embeddings', False, None),
+                ('embeddings, true semantics', True, None)]
+    if connectivity is not None:
+        within = f'embeddings within {connectivity}-connected components'
+        variants += [(within, False, connectivity),
+                     (f'{within}, true semantics', True, connectivity)]
+    readings = [f'{prefix}, threshold {t}' for prefix, _, _ in variants
+                for t in thresholds]
     readings += ['connected components', 'connected components, '
                  'true semantics']
     metrics = {}
@@ -187,13 +200,14 @@ def study(checkpoint, thresholds, batch_size=8):
                     sep[key] += value
                 maps = {}
                 for t in thresholds:
-                    for sem, prefix in ((pred, 'embeddings'),
-                                        (true, 'embeddings, true semantics')):
+                    for prefix, use_true, conn in variants:
+                        sem = true if use_true else pred
                         inst = torch.zeros_like(sem)
                         offset = 0
                         for cls in things:
                             groups = group_embeddings(
-                                emb, sem == cls, threshold=t, **grouping)
+                                emb, sem == cls, threshold=t,
+                                connectivity=conn, **grouping)
                             inst = torch.where(groups > 0, groups + offset,
                                                inst)
                             offset += int(groups.max())
@@ -221,13 +235,20 @@ def main():
     parser.add_argument('checkpoint')
     parser.add_argument(
         '--thresholds', type=float, nargs='+', default=[0.5, 0.7, 0.9])
+    parser.add_argument(
+        '--connectivity',
+        type=int,
+        choices=[4, 8],
+        help='also group within the connected components of the thing '
+        'pixels')
     args = parser.parse_args()
     bad = [t for t in args.thresholds if not -1 < t < 1]
     if bad:
         parser.error(f'--thresholds must be cosine similarities in (-1, 1), '
                      f'got {bad}')
     MMLogger.get_current_instance().setLevel(logging.WARNING)
-    rows, true_count, sep = study(args.checkpoint, args.thresholds)
+    rows, true_count, sep = study(args.checkpoint, args.thresholds,
+                                  connectivity=args.connectivity)
     lines = [
         '| reading | PQ_th | SQ_th | RQ_th | PQ | instances / image |',
         '|---|---|---|---|---|---|'

@@ -47,12 +47,15 @@ def test_study_on_toy_checkpoint(tmp_path, repo_root, toy_data_root):
     path = tmp_path / 'toy.pth'
     torch.save(dict(meta=dict(cfg=cfg.pretty_text),
                     state_dict=model.state_dict()), path)
-    rows, true_count, sep = study.study(str(path), [0.7], batch_size=3)
+    rows, true_count, sep = study.study(str(path), [0.7], batch_size=3,
+                                        connectivity=8)
     names = [name for name, _, _ in rows]
+    within = 'embeddings within 8-connected components'
     assert names == [
         'embeddings, threshold 0.7',
-        'embeddings, true semantics, threshold 0.7', 'connected components',
-        'connected components, true semantics'
+        'embeddings, true semantics, threshold 0.7',
+        f'{within}, threshold 0.7', f'{within}, true semantics, threshold 0.7',
+        'connected components', 'connected components, true semantics'
     ]
     assert true_count > 0
     # a pixel's cosines to its own instance's mean sum to |sum| >= 0

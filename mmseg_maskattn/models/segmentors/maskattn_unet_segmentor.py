@@ -37,7 +37,8 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
     Args:
         thing_classes (Sequence[int]): Class ids that are things.
         grouping_cfg (dict): Keyword arguments of ``group_embeddings``
-            (``threshold``, ``min_area``, ``max_instances``, ``num_seeds``).
+            (``threshold``, ``min_area``, ``max_instances``, ``num_seeds``,
+            ``connectivity``).
         **kwargs: Forwarded to :class:`EncoderDecoder`.
     """
 
@@ -58,7 +59,8 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
         self.thing_classes = tuple(thing_classes)
         self.grouping_cfg = dict(grouping_cfg or {})
         unknown = set(self.grouping_cfg) - {
-            'threshold', 'min_area', 'max_instances', 'num_seeds'
+            'threshold', 'min_area', 'max_instances', 'num_seeds',
+            'connectivity'
         }
         if unknown:
             raise ValueError(f'grouping_cfg has unknown keys {sorted(unknown)}')

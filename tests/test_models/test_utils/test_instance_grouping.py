@@ -1,4 +1,5 @@
 """Embedding grouping and panoptic assembly on hand-made maps."""
+import pytest
 import torch
 
 from mmseg_maskattn.models.utils import assemble_panoptic, group_embeddings
@@ -64,3 +65,51 @@ def test_assemble_panoptic_by_hand():
     assert abs(segments[1]['score'] - (0.6 + 0.9 + 0.9) / 3) < 1e-6
     expected = torch.tensor([[1, 1, 2], [1, 2, 2], [1, 1, 0]])
     assert torch.equal(pan, expected)
+
+
+def test_connectivity_splits_apart_objects_with_one_embedding():
+    # two blobs with the same embedding, a gap of background between them
+    assign = torch.tensor([[1, 1, 0, 1], [1, 1, 0, 1], [0, 0, 0, 1]])
+    emb = _embeddings(assign, [[0, 1], [1, 0]])
+    mask = assign > 0
+    merged = group_embeddings(emb, mask, threshold=0.7, min_area=1)
+    assert merged[mask].unique().tolist() == [1]
+    split = group_embeddings(emb, mask, threshold=0.7, min_area=1,
+                             connectivity=8)
+    left, right = split[:2, :2].unique(), split[:, 3].unique()
+    assert left.numel() == 1 and right.numel() == 1 and left != right
+    assert set(split.unique().tolist()) == {0, 1, 2}
+
+
+def test_connectivity_keeps_the_embedding_split_of_touching_objects():
+    # one connected component, two embeddings
+    assign = torch.tensor([[1, 1, 2, 2], [1, 1, 2, 2]])
+    emb = _embeddings(assign, [[0, 0], [1, 0], [0, 1]])
+    labels = group_embeddings(emb, assign > 0, threshold=0.7, min_area=2,
+                              connectivity=4)
+    assert labels[assign == 1].unique().numel() == 1
+    assert labels[assign == 2].unique().numel() == 1
+    assert labels[0, 0] != labels[0, 3] and labels.min() > 0
+
+
+def test_connectivity_component_without_a_large_group_stays_whole():
+    # 4 pixels, 4 directions: no group reaches min_area 2, the component
+    # (4 pixels) does; the lone pixel (1 < min_area) is dropped
+    assign = torch.tensor([[1, 2, 0, 0], [3, 4, 0, 5]])
+    emb = _embeddings(assign, torch.eye(6)[:, 1:].tolist())
+    mask = assign > 0
+    assert not group_embeddings(emb, mask, threshold=0.7, min_area=2).any()
+    labels = group_embeddings(emb, mask, threshold=0.7, min_area=2,
+                              connectivity=4)
+    assert (labels[:, :2] == 1).all() and labels[1, 3] == 0
+
+
+def test_connectivity_4_vs_8_and_bad_value():
+    # two pixels touching at a corner, one embedding
+    mask = torch.tensor([[True, False], [False, True]])
+    emb = torch.ones(2, 2, 2)
+    four = group_embeddings(emb, mask, min_area=1, connectivity=4)
+    eight = group_embeddings(emb, mask, min_area=1, connectivity=8)
+    assert four.max() == 2 and eight.max() == 1
+    with pytest.raises(ValueError, match='connectivity must be 4, 8'):
+        group_embeddings(emb, mask, connectivity=6)
