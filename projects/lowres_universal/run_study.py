@@ -42,6 +42,10 @@ MODELS = {
     CONFIGS + 'mask2former_r50_1xb8-100iter_dsb2018-128x128.py',
     'MaskAttn-UNet (b32), CE only (ablation: lambda = 0)':
     CONFIGS + 'maskattn-unet-ce-only_b32_1xb8-100iter_dsb2018-128x128.py',
+    'MaskAttn-UNet (b32), study settings: coordinates, class prior, '
+    'lambda = 0.02, grouping within components':
+    CONFIGS +
+    'maskattn-unet-coords-prior-ic0.02-cc_b32_1xb8-100iter_dsb2018-128x128.py',
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ', 'mask/mAP',
            'mask/AP50')
@@ -90,15 +94,37 @@ def _train_memory(configs, out_json):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/lowres_universal')
-    parser.add_argument('--out', default=osp.join(osp.dirname(__file__),
-                                                  'results.md'))
+    parser.add_argument(
+        '--out', help='table file (default: results.md next to this script)')
     parser.add_argument(
         '--force',
         action='store_true',
         help='retrain models whose work dir already holds a finished run')
+    parser.add_argument(
+        '--only',
+        nargs='+',
+        metavar='STEM',
+        help='run only the models whose config stem (the file name up to '
+        "its first '_') is one of these, e.g. "
+        'maskattn-unet-coords-prior-ic0.02-cc; the table (--out) then has '
+        'only their rows')
     args = parser.parse_args()
+    models = MODELS
+    if args.only:
+        models = {
+            name: config
+            for name, config in MODELS.items()
+            if osp.basename(config).split('_')[0] in args.only
+        }
+        stems = [osp.basename(c).split('_')[0] for c in MODELS.values()]
+        unknown = sorted(set(args.only) - set(stems))
+        if unknown:
+            parser.error(f'--only: no config named {unknown}; known: {stems}')
+        if args.out is None:
+            parser.error('--only needs --out (results.md holds all models)')
+    out = args.out or osp.join(osp.dirname(__file__), 'results.md')
     rows = []
-    for name, config in MODELS.items():
+    for name, config in models.items():
         stem = osp.basename(config).split('_')[0]
         work = osp.join(args.work_dir, stem)
         ckpt = osp.join(work, f'iter_{ITERS}.pth')
@@ -115,7 +141,7 @@ def main():
         _run(['tools/test.py', config, ckpt, '--work-dir', test_dir])
         metrics = _test_metrics(osp.join(ROOT, test_dir))
         rows.append((name, config, train_min, metrics) + _complexity(config))
-    memory = _train_memory(list(MODELS.values()),
+    memory = _train_memory(list(models.values()),
                            osp.join(args.work_dir, 'train_memory.json'))
     lines = [
         '| model | params (M) | GFLOPs (128x128) | peak train memory, batch 8 '
@@ -129,14 +155,16 @@ def main():
                      f'{step:.1f} | {minutes:.1f} | {values} |')
     machine = (f'{platform.processor() or platform.machine()}, '
                f'{os.cpu_count()} CPU cores, torch threads default')
+    only = (f" --only {' '.join(args.only)} --out {args.out}"
+            if args.only else '')
     configs = '\n'.join(f'- {name}: `{config}`'
-                        for name, config in MODELS.items())
+                        for name, config in models.items())
     text = '\n'.join(lines) + (
         f'\n\nConfigs:\n{configs}\n\nMachine: {machine}. Command: `python '
         f'projects/lowres_universal/run_study.py --work-dir '
-        f'{args.work_dir}`. {ITERS} iterations of batch 8 each, from '
+        f'{args.work_dir}{only}`. {ITERS} iterations of batch 8 each, from '
         'scratch; DSB2018 val (133 images) at 128x128.\n')
-    with open(args.out, 'w') as f:
+    with open(out, 'w') as f:
         f.write(text)
     print(text)
 

@@ -14,9 +14,12 @@ CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
 CONFIGS = sorted(
     p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.parts)
 METHOD_DIRS = sorted({p.parent for p in CONFIGS})
+# the study configs of projects/<study>/configs/
+PROJECT_ROOT = CONFIG_ROOT.parent / 'projects'
+PROJECT_CONFIGS = sorted(PROJECT_ROOT.glob('*/configs/*.py'))
 # mmseg naming: {algo}_{backbone}_{N}xb{B}-{schedule}_{dataset}-{crop}.py
 MMSEG_NAME = re.compile(
-    r'^[a-z0-9+-]+_[a-z0-9.-]+_\d+xb\d+-[a-z0-9-]+_[a-z0-9-]+-\d+x\d+\.py$')
+    r'^[a-z0-9.+-]+_[a-z0-9.-]+_\d+xb\d+-[a-z0-9-]+_[a-z0-9-]+-\d+x\d+\.py$')
 SHORT_NAMES = {'b0_ade20k.py'}
 
 
@@ -28,7 +31,10 @@ def test_configs_exist():
     assert len(CONFIGS) >= 20
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=_id)
+@pytest.mark.parametrize(
+    'path',
+    CONFIGS + PROJECT_CONFIGS,
+    ids=lambda p: str(p.relative_to(CONFIG_ROOT.parent)))
 def test_config_builds(path):
     cfg = Config.fromfile(str(path))
     assert cfg.custom_imports == dict(

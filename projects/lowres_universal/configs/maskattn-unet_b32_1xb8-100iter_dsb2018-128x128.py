@@ -19,5 +19,8 @@ default_hooks = dict(
     checkpoint=dict(interval=100), logger=dict(interval=10))
 # The head these runs were made with: the embedding is a second 1x1 output
 # of the semantic head's conv (embed_convs=0, one shared head), and the
-# classifier's bias starts at 0 (class_prior=None).
-model = dict(decode_head=dict(embed_convs=0, class_prior=None))
+# classifier's bias starts at 0 (class_prior=None). Instances are grouped
+# over the whole nucleus mask (grouping_cfg.connectivity=None).
+model = dict(
+    decode_head=dict(embed_convs=0, class_prior=None),
+    grouping_cfg=dict(connectivity=None))
