@@ -154,7 +154,8 @@ def main():
         lines.append(f'| {name} | {params:.2f} | {flops:.2f} | {mem:.0f} | '
                      f'{step:.1f} | {minutes:.1f} | {values} |')
     machine = (f'{platform.processor() or platform.machine()}, '
-               f'{os.cpu_count()} CPU cores, torch threads default')
+               f'{os.cpu_count()} CPU cores, OMP_NUM_THREADS='
+               f"{os.environ.get('OMP_NUM_THREADS', 'unset')}")
     only = (f" --only {' '.join(args.only)} --out {args.out}"
             if args.only else '')
     configs = '\n'.join(f'- {name}: `{config}`'

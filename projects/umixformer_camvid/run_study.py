@@ -99,7 +99,8 @@ def main():
                      f'{aacc:.2f} | {minutes:.1f} | {params:.2f} | '
                      f'{flops:.2f} |')
     machine = (f'{platform.processor() or platform.machine()}, '
-               f'{os.cpu_count()} CPU cores, torch threads default')
+               f'{os.cpu_count()} CPU cores, OMP_NUM_THREADS='
+               f"{os.environ.get('OMP_NUM_THREADS', 'unset')}")
     text = '\n'.join(lines) + (
         f'\n\nMachine: {machine}. Command: `python '
         f'projects/umixformer_camvid/run_study.py --work-dir '
