@@ -50,9 +50,7 @@ from mmseg.registry import DATASETS, METRICS, MODELS
 
 import mmseg_maskattn  # noqa: F401
 from mmseg_maskattn.models.segmentors import CCPanopticSegmentor
-from mmseg_maskattn.models.utils import (assemble_panoptic, batch_metas,
-                                         group_embeddings,
-                                         restore_to_ori_shape)
+from mmseg_maskattn.models.utils import assemble_panoptic, group_things
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from head_activity import ROOT, checkpoint_config  # noqa: E402
@@ -131,7 +129,7 @@ def study(checkpoint, thresholds, batch_size=8, connectivity=None):
     cfg = checkpoint_config(checkpoint)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
-    if not hasattr(model, 'grouping_cfg'):
+    if not hasattr(model, 'predict_embeddings'):
         raise TypeError(f'{checkpoint}: the model is a '
                         f'{type(model).__name__}, not a segmentor that '
                         'groups embeddings (MaskAttnUNetSegmentor)')
@@ -180,15 +178,9 @@ def study(checkpoint, thresholds, batch_size=8, connectivity=None):
                 for i in range(start, min(start + batch_size, len(dataset)))
             ])
             data = model.data_preprocessor(batch, False)
-            inputs, samples = data['inputs'], data['data_samples']
-            metas = batch_metas(inputs, samples)
-            logits, embeddings = model.decode_head.predict_all(
-                model.extract_feat(inputs), metas)
-            results = model.postprocess_result(logits, samples)
-            for i, sample in enumerate(results):
-                emb = F.normalize(
-                    restore_to_ori_shape(embeddings[i:i + 1], metas[i])[0],
-                    dim=0)
+            results, embs = model.predict_embeddings(data['inputs'],
+                                                     data['data_samples'])
+            for sample, emb in zip(results, embs):
                 pred = sample.pred_sem_seg.data[0]
                 true = sample.gt_sem_seg.data[0].long()
                 probs = sample.seg_logits.data.softmax(dim=0)
@@ -202,16 +194,9 @@ def study(checkpoint, thresholds, batch_size=8, connectivity=None):
                 for t in thresholds:
                     for prefix, use_true, conn in variants:
                         sem = true if use_true else pred
-                        inst = torch.zeros_like(sem)
-                        offset = 0
-                        for cls in things:
-                            groups = group_embeddings(
-                                emb, sem == cls, threshold=t,
-                                connectivity=conn, **grouping)
-                            inst = torch.where(groups > 0, groups + offset,
-                                               inst)
-                            offset += int(groups.max())
-                        maps[f'{prefix}, threshold {t}'] = (sem, inst)
+                        maps[f'{prefix}, threshold {t}'] = (sem, group_things(
+                            emb, sem, things, threshold=t, connectivity=conn,
+                            **grouping))
                 maps['connected components'] = (
                     pred, CCPanopticSegmentor._components(cc, pred))
                 maps['connected components, true semantics'] = (

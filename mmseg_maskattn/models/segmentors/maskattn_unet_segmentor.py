@@ -4,7 +4,7 @@ MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
 Low-Resolution Image Segmentation (Cheng et al., 2025),
 https://arxiv.org/abs/2503.10686
 """
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -13,7 +13,7 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 
-from ..utils import (assemble_panoptic, batch_metas, group_embeddings,
+from ..utils import (assemble_panoptic, batch_metas, group_things,
                      restore_to_ori_shape)
 
 __all__ = ['MaskAttnUNetSegmentor']
@@ -65,9 +65,17 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
         if unknown:
             raise ValueError(f'grouping_cfg has unknown keys {sorted(unknown)}')
 
-    def predict(self,
-                inputs: torch.Tensor,
-                data_samples: OptSampleList = None) -> SampleList:
+    def predict_embeddings(
+            self, inputs: torch.Tensor,
+            data_samples: OptSampleList = None
+    ) -> Tuple[SampleList, List[torch.Tensor]]:
+        """The semantic results of mmseg and the unit-length embeddings.
+
+        Returns:
+            tuple: the data samples with ``pred_sem_seg`` and ``seg_logits``
+            (as :meth:`postprocess_result` makes them) and, per sample, its
+            (D, H, W) L2-normalised embeddings at the original image size.
+        """
         mode = (self.test_cfg or {}).get('mode', 'whole')
         if mode != 'whole':
             raise ValueError('MaskAttnUNetSegmentor supports test_cfg.mode='
@@ -76,19 +84,22 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
         logits, embeddings = self.decode_head.predict_all(
             self.extract_feat(inputs), metas)
         results = self.postprocess_result(logits, data_samples)
-        for i, sample in enumerate(results):
-            emb = F.normalize(
-                restore_to_ori_shape(embeddings[i:i + 1], metas[i])[0], dim=0)
+        embs = [
+            F.normalize(
+                restore_to_ori_shape(embeddings[i:i + 1], metas[i])[0],
+                dim=0) for i in range(len(results))
+        ]
+        return results, embs
+
+    def predict(self,
+                inputs: torch.Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
+        results, embs = self.predict_embeddings(inputs, data_samples)
+        for sample, emb in zip(results, embs):
             sem = sample.pred_sem_seg.data[0]
             probs = sample.seg_logits.data.softmax(dim=0)
-            instances = torch.zeros_like(sem, dtype=torch.long)
-            offset = 0
-            for cls in self.thing_classes:
-                groups = group_embeddings(emb, sem == cls,
-                                          **self.grouping_cfg)
-                instances = torch.where(groups > 0, groups + offset,
-                                        instances)
-                offset += int(groups.max())
+            instances = group_things(emb, sem, self.thing_classes,
+                                     **self.grouping_cfg)
             pan, segments = assemble_panoptic(sem, probs, instances,
                                               self.thing_classes)
             sample.set_data(

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ['group_embeddings', 'assemble_panoptic']
+__all__ = ['group_embeddings', 'group_things', 'assemble_panoptic']
 
 
 def group_embeddings(embeddings: torch.Tensor,
@@ -91,6 +91,30 @@ def group_embeddings(embeddings: torch.Tensor,
         free &= ~members
     labels[index] = member_of
     return labels.view(h, w)
+
+
+def group_things(embeddings: torch.Tensor, sem_seg: torch.Tensor,
+                 thing_classes: Sequence[int], **grouping) -> torch.Tensor:
+    """Instances of every thing class: :func:`group_embeddings` of the
+    pixels of each class in turn.
+
+    Args:
+        embeddings (Tensor): (D, H, W) per-pixel embeddings.
+        sem_seg (Tensor): (H, W) class per pixel.
+        thing_classes (Sequence[int]): Class ids to split into instances.
+        **grouping: Keyword arguments of :func:`group_embeddings`.
+
+    Returns:
+        Tensor: (H, W) long, 0 = no instance; the instances of the first
+        thing class come first (1..K1), then those of the next.
+    """
+    instances = torch.zeros_like(sem_seg, dtype=torch.long)
+    offset = 0
+    for cls in thing_classes:
+        groups = group_embeddings(embeddings, sem_seg == cls, **grouping)
+        instances = torch.where(groups > 0, groups + offset, instances)
+        offset += int(groups.max())
+    return instances
 
 
 def _group_components(embeddings: torch.Tensor, mask: torch.Tensor,

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from mmseg_maskattn.models.utils import assemble_panoptic, group_embeddings
+from mmseg_maskattn.models.utils import (assemble_panoptic, group_embeddings,
+                                         group_things)
 
 
 def _embeddings(assign, dirs):
@@ -113,3 +114,17 @@ def test_connectivity_4_vs_8_and_bad_value():
     assert four.max() == 2 and eight.max() == 1
     with pytest.raises(ValueError, match='connectivity must be 4, 8'):
         group_embeddings(emb, mask, connectivity=6)
+
+
+def test_group_things_numbers_instances_class_by_class():
+    # class 1: two blobs with one embedding each; class 2: one blob;
+    # class 0 (stuff) is not grouped
+    sem = torch.tensor([[1, 1, 0, 2], [0, 0, 0, 2], [1, 1, 0, 0]])
+    assign = torch.tensor([[1, 1, 0, 3], [0, 0, 0, 3], [2, 2, 0, 0]])
+    emb = _embeddings(assign, [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0],
+                               [0, 0, 0, 1]])
+    inst = group_things(emb, sem, [1, 2], threshold=0.7, min_area=1)
+    assert (inst[sem == 0] == 0).all()
+    assert set(inst[sem == 1].tolist()) == {1, 2}  # class 1 first
+    assert inst[sem == 2].unique().tolist() == [3]
+    assert inst[0, 0] != inst[2, 0]
