@@ -302,7 +302,7 @@ class HDMNet(BaseFewShotSegmentor):
             classes = [int(c) for c in base_learner_classes]
             channels = self.base_learner.out_channels
             if len(classes) != channels - 1 or len(set(classes)) != len(
-                    classes) or min(classes) < 0:
+                    classes) or any(c < 0 for c in classes):
                 raise ValueError(
                     f'base_learner_classes={classes} must be {channels - 1} '
                     'distinct class ids >= 0, one per base channel of the '

@@ -251,6 +251,8 @@ def test_ensemble_rejects_episode_classes_against_the_base_classes():
      'must be 3 distinct'),
     (dict(base_learner=BASE_LEARNER, base_learner_classes=[1, 3, 3]),
      'must be 3 distinct'),
+    (dict(base_learner=BASE_LEARNER, base_learner_classes=[1, -3, 5]),
+     'must be 3 distinct'),
 ])
 def test_bad_base_learner_classes(kw, match):
     with pytest.raises(ValueError, match=match):
