@@ -30,16 +30,13 @@ import sys
 import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
-from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-from mmseg.registry import DATASETS, MODELS
+from mmseg.registry import DATASETS
 
 import mmseg_maskattn  # noqa: F401
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, osp.join(ROOT, 'projects', 'lowres_universal'))
-from head_activity import checkpoint_config  # noqa: E402
+from head_activity import checkpoint_model, from_root  # noqa: E402
 
 THRESHOLDS = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2))
 
@@ -134,18 +131,12 @@ def summarize(records, thresholds):
 
 def run(checkpoint, episodes, seed):
     """:func:`summarize` of ``episodes`` test episodes of seed ``seed``."""
-    cfg = checkpoint_config(checkpoint)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                    logger='silent')
-    model.eval()
+    cfg, model = checkpoint_model(checkpoint)
     dataset_cfg = cfg.test_dataloader.dataset
     dataset_cfg.num_episodes = episodes
     dataset_cfg.seed = seed
     inner = dataset_cfg.dataset
-    if not osp.isabs(inner.data_root):
-        inner.data_root = osp.join(ROOT, inner.data_root)
+    inner.data_root = from_root(inner.data_root)
     dataset = DATASETS.build(dataset_cfg)
     thresholds = torch.tensor(THRESHOLDS, dtype=torch.float32)
     records = []

@@ -43,17 +43,14 @@ import torch
 import torch.nn.functional as F
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
-from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-from mmseg.registry import DATASETS, METRICS, MODELS
+from mmseg.registry import DATASETS, METRICS
 
 import mmseg_maskattn  # noqa: F401
 from mmseg_maskattn.models.segmentors import CCPanopticSegmentor
 from mmseg_maskattn.models.utils import assemble_panoptic, group_things
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from head_activity import ROOT, checkpoint_config  # noqa: E402
+from head_activity import checkpoint_model, from_root  # noqa: E402
 
 
 def embedding_separation(embeddings: torch.Tensor,
@@ -126,19 +123,13 @@ def study(checkpoint, thresholds, batch_size=8, connectivity=None):
         instances per image)), mean true instances per image and the
         embedding separation (``intra``, ``inter``).
     """
-    cfg = checkpoint_config(checkpoint)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    cfg, model = checkpoint_model(checkpoint)
     if not hasattr(model, 'predict_embeddings'):
         raise TypeError(f'{checkpoint}: the model is a '
                         f'{type(model).__name__}, not a segmentor that '
                         'groups embeddings (MaskAttnUNetSegmentor)')
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                    logger='silent')
-    model.eval()
     dataset_cfg = cfg.val_dataloader.dataset
-    if not osp.isabs(dataset_cfg.data_root):
-        dataset_cfg.data_root = osp.join(ROOT, dataset_cfg.data_root)
+    dataset_cfg.data_root = from_root(dataset_cfg.data_root)
     dataset = DATASETS.build(dataset_cfg)
     pq_cfg = [
         e for e in (cfg.val_evaluator if isinstance(cfg.val_evaluator, list)

@@ -90,8 +90,7 @@ def _batch(cfg, batch_size, seed):
     np.random.seed(seed)
     torch.manual_seed(seed)
     dataset_cfg = cfg.train_dataloader.dataset
-    if not osp.isabs(dataset_cfg.data_root):
-        dataset_cfg.data_root = osp.join(ROOT, dataset_cfg.data_root)
+    dataset_cfg.data_root = from_root(dataset_cfg.data_root)
     dataset = DATASETS.build(dataset_cfg)
     return pseudo_collate([dataset[i] for i in range(batch_size)])
 
@@ -108,13 +107,27 @@ def checkpoint_config(checkpoint):
     return Config.fromstring(meta['cfg'], file_format='.py')
 
 
-def measure(checkpoint, batch):
-    """:func:`head_activity` of the model of ``checkpoint`` on ``batch``."""
+def checkpoint_model(checkpoint):
+    """The config stored in ``checkpoint`` and its model, built in the
+    config's default scope, weights loaded (strict), on the CPU, in eval
+    mode (SyncBN reverted to BN)."""
     cfg = checkpoint_config(checkpoint)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
                     logger='silent')
-    model.eval()
+    return cfg, model.eval()
+
+
+def from_root(path):
+    """``path`` as given if absolute, else relative to the repository
+    root (configs name data roots relative to it)."""
+    return path if osp.isabs(path) else osp.join(ROOT, path)
+
+
+def measure(checkpoint, batch):
+    """:func:`head_activity` of the model of ``checkpoint`` on ``batch``."""
+    _, model = checkpoint_model(checkpoint)
     head = model.decode_head
     with torch.no_grad():
         data = model.data_preprocessor(batch, False)
