@@ -37,7 +37,6 @@ import argparse
 import logging
 import os.path as osp
 import sys
-from types import SimpleNamespace
 
 import torch
 import torch.nn.functional as F
@@ -46,8 +45,8 @@ from mmengine.logging import MMLogger
 from mmseg.registry import DATASETS, METRICS
 
 import mmseg_maskattn  # noqa: F401
-from mmseg_maskattn.models.segmentors import CCPanopticSegmentor
-from mmseg_maskattn.models.utils import assemble_panoptic, group_things
+from mmseg_maskattn.models.utils import (assemble_panoptic,
+                                         component_instances, group_things)
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from head_activity import checkpoint_model, from_root  # noqa: E402
@@ -142,8 +141,7 @@ def study(checkpoint, thresholds, batch_size=8, connectivity=None):
     grouping = {k: v for k, v in model.grouping_cfg.items()
                 if k not in ('threshold', 'connectivity')}
     things = model.thing_classes
-    cc = SimpleNamespace(thing_classes=things, connectivity=8,
-                         min_area=grouping.get('min_area', 4))
+    min_area = grouping.get('min_area', 4)
     # (reading prefix, true semantics?, connectivity of the grouping)
     variants = [('embeddings', False, None),
                 ('embeddings, true semantics', True, None)]
@@ -188,10 +186,11 @@ def study(checkpoint, thresholds, batch_size=8, connectivity=None):
                         maps[f'{prefix}, threshold {t}'] = (sem, group_things(
                             emb, sem, things, threshold=t, connectivity=conn,
                             **grouping))
-                maps['connected components'] = (
-                    pred, CCPanopticSegmentor._components(cc, pred))
-                maps['connected components, true semantics'] = (
-                    true, CCPanopticSegmentor._components(cc, true))
+                for sem, name in ((pred, 'connected components'),
+                                  (true, 'connected components, true '
+                                   'semantics')):
+                    maps[name] = (sem, component_instances(
+                        sem, things, connectivity=8, min_area=min_area))
                 for name, (sem, inst) in maps.items():
                     counts[name] += int(inst.max())
                     metrics[name].process(

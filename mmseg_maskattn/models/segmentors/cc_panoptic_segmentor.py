@@ -9,7 +9,6 @@ connected components of each thing class.
 """
 from typing import Sequence
 
-import cv2
 import numpy as np
 import torch
 from mmengine.structures import PixelData
@@ -18,7 +17,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from ..utils import assemble_panoptic
+from ..utils import assemble_panoptic, component_instances
 
 __all__ = ['CCPanopticSegmentor']
 
@@ -96,34 +95,6 @@ class CCPanopticSegmentor(EncoderDecoder):
         self.connectivity = int(connectivity)
         self.min_area = int(min_area)
 
-    def _components(self, sem_seg: Tensor) -> Tensor:
-        """(H, W) instance map: connected components of the thing classes.
-
-        Args:
-            sem_seg (Tensor): (H, W) predicted class per pixel.
-
-        Returns:
-            Tensor: (H, W) long on the device of ``sem_seg``, 0 = no
-            instance, 1..K instances.
-        """
-        sem = sem_seg.cpu().numpy()
-        instances = np.zeros(sem.shape, dtype=np.int64)
-        offset = 0
-        for cls in self.thing_classes:
-            num, labels = cv2.connectedComponents(
-                (sem == cls).astype(np.uint8),
-                connectivity=self.connectivity,
-                ltype=cv2.CV_32S)
-            # keep[k]: component k (0 is the background) is large enough;
-            # the kept ones get the ids offset + 1.. in label order, the
-            # others 0 (the classes' pixels are disjoint: ids just add up)
-            keep = np.bincount(labels.ravel(), minlength=num) >= self.min_area
-            keep[0] = False
-            new_id = np.where(keep, np.cumsum(keep) + offset, 0)
-            instances += new_id[labels]
-            offset += int(keep.sum())
-        return torch.from_numpy(instances).to(sem_seg.device)
-
     def postprocess_result(self,
                            seg_logits: Tensor,
                            data_samples: OptSampleList = None) -> SampleList:
@@ -147,7 +118,9 @@ class CCPanopticSegmentor(EncoderDecoder):
                 probs = torch.cat([1 - scores, scores])
             else:
                 probs = scores.softmax(dim=0)
-            instances = self._components(sem)
+            instances = component_instances(
+                sem, self.thing_classes, connectivity=self.connectivity,
+                min_area=self.min_area)
             pan, segments = assemble_panoptic(sem, probs, instances,
                                               self.thing_classes)
             sample.set_data(

@@ -11,7 +11,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ['group_embeddings', 'group_things', 'assemble_panoptic']
+__all__ = [
+    'component_instances', 'group_embeddings', 'group_things',
+    'assemble_panoptic'
+]
 
 
 def group_embeddings(embeddings: torch.Tensor,
@@ -117,15 +120,55 @@ def group_things(embeddings: torch.Tensor, sem_seg: torch.Tensor,
     return instances
 
 
+def _connected_components(mask: torch.Tensor,
+                          connectivity: int) -> Tuple[int, np.ndarray]:
+    """``cv2.connectedComponents`` of a (H, W) bool tensor: the number of
+    labels (background 0 included) and the (H, W) int32 label map."""
+    return cv2.connectedComponents(
+        mask.cpu().numpy().astype(np.uint8),
+        connectivity=connectivity,
+        ltype=cv2.CV_32S)
+
+
+def component_instances(sem_seg: torch.Tensor,
+                        thing_classes: Sequence[int],
+                        *,
+                        connectivity: int = 8,
+                        min_area: int = 0) -> torch.Tensor:
+    """Instances as the connected components of each thing class.
+
+    Args:
+        sem_seg (Tensor): (H, W) class per pixel.
+        thing_classes (Sequence[int]): Class ids to split.
+        connectivity (int): 4 or 8, the pixel neighbourhood.
+        min_area (int): Smaller components are dropped (left at 0).
+
+    Returns:
+        Tensor: (H, W) long on the device of ``sem_seg``, 0 = no instance,
+        instances ``1..K`` ordered by the order of ``thing_classes``, then by
+        the first pixel of the component in raster order.
+    """
+    instances = np.zeros(sem_seg.shape, dtype=np.int64)
+    offset = 0
+    for cls in thing_classes:
+        num, labels = _connected_components(sem_seg == cls, connectivity)
+        # keep[k]: component k (0 is the background) is large enough; the
+        # kept ones get the ids offset + 1.. in label order, the others 0
+        # (the classes' pixels are disjoint: ids just add up)
+        keep = np.bincount(labels.ravel(), minlength=num) >= min_area
+        keep[0] = False
+        new_id = np.where(keep, np.cumsum(keep) + offset, 0)
+        instances += new_id[labels]
+        offset += int(keep.sum())
+    return torch.from_numpy(instances).to(sem_seg.device)
+
+
 def _group_components(embeddings: torch.Tensor, mask: torch.Tensor,
                       connectivity: int, *, threshold: float, min_area: int,
                       max_instances: int, num_seeds: int) -> torch.Tensor:
     """:func:`group_embeddings` within each connected component of
     ``mask`` (see its ``connectivity``)."""
-    num, comps = cv2.connectedComponents(
-        mask.cpu().numpy().astype(np.uint8),
-        connectivity=connectivity,
-        ltype=cv2.CV_32S)
+    num, comps = _connected_components(mask, connectivity)
     comps = torch.from_numpy(comps).to(embeddings.device)
     labels = torch.zeros_like(comps, dtype=torch.long)
     k = 0

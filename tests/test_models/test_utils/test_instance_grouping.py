@@ -2,8 +2,9 @@
 import pytest
 import torch
 
-from mmseg_maskattn.models.utils import (assemble_panoptic, group_embeddings,
-                                         group_things)
+from mmseg_maskattn.models.utils import (assemble_panoptic,
+                                         component_instances,
+                                         group_embeddings, group_things)
 
 
 def _embeddings(assign, dirs):
@@ -128,3 +129,16 @@ def test_group_things_numbers_instances_class_by_class():
     assert set(inst[sem == 1].tolist()) == {1, 2}  # class 1 first
     assert inst[sem == 2].unique().tolist() == [3]
     assert inst[0, 0] != inst[2, 0]
+
+
+def test_component_instances_by_hand():
+    # class 1: a 2-pixel and a 1-pixel component; class 2: one 2-pixel
+    # component; min_area 2 drops the single pixel
+    sem = torch.tensor([[1, 1, 0, 2], [0, 0, 0, 2], [1, 0, 0, 0]])
+    inst = component_instances(sem, [1, 2], connectivity=4, min_area=2)
+    expected = torch.tensor([[1, 1, 0, 2], [0, 0, 0, 2], [0, 0, 0, 0]])
+    assert torch.equal(inst, expected)
+    # without min_area the single pixel is kept: class 1 gets ids 1, 2 in
+    # raster order, class 2 comes after them
+    inst = component_instances(sem, [1, 2], connectivity=8)
+    assert inst[2, 0] == 2 and inst[0, 3] == 3
