@@ -29,3 +29,5 @@ test_pipeline = [
 ]
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# refuse a load_from / --resume checkpoint that leaves weights unloaded
+custom_hooks = [dict(type='StrictLoadHook')]

@@ -14,6 +14,7 @@ model = dict(
         num_heads=(8, 5, 2, 1),
         pool_ratios=(2, 4, 8, 16),
         query_pool_ratio=2,
+        kv_norm=True,
         mlp_ratio=4,
         drop_path_rate=0.1,
         dropout_ratio=0.1,
@@ -22,3 +23,5 @@ model = dict(
         align_corners=False,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+# refuse a load_from / --resume checkpoint that leaves weights unloaded
+custom_hooks = [dict(type='StrictLoadHook')]

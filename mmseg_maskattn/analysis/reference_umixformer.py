@@ -21,7 +21,7 @@ def _explicit_attention(attn, query: torch.Tensor,
     h = attn.num_heads
     d = c // h
     q = attn.q(query).reshape(b, nq, h, d).transpose(1, 2)
-    k, v = attn.kv(attn.kv_act(kv)).reshape(b, nk, 2, h,
+    k, v = attn.kv(attn.kv_act(attn.kv_norm(kv))).reshape(b, nk, 2, h,
                                             d).permute(2, 0, 3, 1, 4)
     scores = (q @ k.transpose(-2, -1)) * d**-0.5
     out = scores.softmax(dim=-1) @ v

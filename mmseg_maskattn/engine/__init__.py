@@ -1,13 +1,14 @@
 from .checkpoint import (mmengine_checkpoint_globals,
                          register_checkpoint_globals)
 from .checks import check_decode_head_channels
-from .hooks import RandomStateHook
+from .hooks import RandomStateHook, StrictLoadHook, check_state_dict_fills
 from .runner import MultiSeedTestLoop
 
 register_checkpoint_globals()
 
 __all__ = [
-    'MultiSeedTestLoop', 'RandomStateHook', 'check_decode_head_channels',
+    'MultiSeedTestLoop', 'RandomStateHook', 'StrictLoadHook',
+    'check_decode_head_channels', 'check_state_dict_fills',
     'mmengine_checkpoint_globals',
     'register_checkpoint_globals'
 ]

@@ -1,12 +1,13 @@
 """U-MixFormer-B0 vs SegFormer-B0 trained from scratch on CamVid (CPU).
 
 Both models share the data pipeline (CamVid train, 180x240 crops), the
-schedule (1000 iterations, batch 8, AdamW, warm-up + poly) and the seed; only
-the decode head differs. A third run gives U-MixFormer-B0 1500 iterations,
-about the wall time SegFormer-B0 needs for 1000 here. Each is trained with
-tools/train.py (a finished run in the work dir is reused unless --force),
-evaluated on CamVid val with tools/test.py, and the table (mIoU, training
-wall time, params, GFLOPs at 180x240) is written to results.md.
+schedule (1000 iterations, batch 8, AdamW, warm-up + poly) and the seeds;
+only the decode head differs. Each (model, seed) is trained with
+tools/train.py (``--cfg-options randomness.seed=S``; a finished run in the
+work dir is reused unless --force), evaluated on CamVid val with
+tools/test.py, and results.md gets one row per run plus the mean and the
+sample standard deviation over the seeds of each model, with params, GFLOPs
+at 180x240, the machine and the git revision.
 
 Run from the repository root, with CamVid at data/camvid (a symlink to
 ../shared/data/camvid on the project machines):
@@ -18,6 +19,7 @@ import json
 import os
 import os.path as osp
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -29,9 +31,6 @@ MODELS = {
     ('configs/umixformer/umixformer_mit-b0_1xb8-1k_camvid-180x240.py', 1000),
     'SegFormer-B0': ('projects/umixformer_camvid/configs/'
                      'segformer_mit-b0_1xb8-1k_camvid-180x240.py', 1000),
-    'U-MixFormer-B0 (SegFormer\'s time)':
-    ('projects/umixformer_camvid/configs/'
-     'umixformer_mit-b0_1xb8-1500iter_camvid-180x240.py', 1500),
 }
 
 
@@ -60,9 +59,46 @@ def _complexity(config):
     return params, flops
 
 
+def _revision():
+    rev = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                         cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = subprocess.run(['git', 'status', '--porcelain', '--',
+                            'mmseg_maskattn', 'configs'],
+                           cwd=ROOT, capture_output=True, text=True).stdout
+    return rev.strip() + (' (with uncommitted changes)' if dirty else '')
+
+
+def mean_std(values):
+    """Mean and sample standard deviation (0 for a single value)."""
+    values = list(values)
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return statistics.fmean(values), std
+
+
+def train_and_test(name, config, iters, seed, work_root, force):
+    """Train one (model, seed) unless done, test it, return its metrics."""
+    work = osp.join(work_root, f'{name.lower()}-{iters}-seed{seed}')
+    ckpt = osp.join(work, f'iter_{iters}.pth')
+    timing = osp.join(work, 'train_minutes.txt')
+    if force or not (osp.isfile(ckpt) and osp.isfile(timing)):
+        start = time.time()
+        _run(['tools/train.py', config, '--work-dir', work,
+              '--cfg-options', f'randomness.seed={seed}'])
+        with open(timing, 'w') as f:
+            f.write(f'{(time.time() - start) / 60:.2f}\n')
+    with open(timing) as f:
+        train_min = float(f.read())
+    test_dir = osp.join(work, 'test')
+    _run(['tools/test.py', config, ckpt, '--work-dir', test_dir])
+    metrics = _test_metrics(test_dir)
+    return dict(mIoU=metrics['mIoU'], aAcc=metrics['aAcc'],
+                minutes=train_min)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/camvid_study')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--out', default=osp.join(osp.dirname(__file__),
                                                   'results.md'))
     parser.add_argument(
@@ -70,41 +106,42 @@ def main():
         action='store_true',
         help='retrain models whose work dir already holds a finished run')
     args = parser.parse_args()
-    rows = []
+    revision = _revision()
+    runs = {}
     for name, (config, iters) in MODELS.items():
-        work = osp.join(args.work_dir, name.split(' ')[0].lower() +
-                        f'-{iters}')
-        ckpt = osp.join(work, f'iter_{iters}.pth')
-        timing = osp.join(work, 'train_minutes.txt')
-        if args.force or not (osp.isfile(ckpt) and osp.isfile(timing)):
-            start = time.time()
-            _run(['tools/train.py', config, '--work-dir', work])
-            with open(timing, 'w') as f:
-                f.write(f'{(time.time() - start) / 60:.2f}\n')
-        with open(timing) as f:
-            train_min = float(f.read())
-        test_dir = osp.join(work, 'test')
-        _run(['tools/test.py', config, ckpt, '--work-dir', test_dir])
-        metrics = _test_metrics(test_dir)
-        params, flops = _complexity(config)
-        rows.append((name, config, iters, metrics['mIoU'], metrics['aAcc'],
-                     train_min, params, flops))
+        for seed in args.seeds:
+            runs[name, seed] = train_and_test(name, config, iters, seed,
+                                              args.work_dir, args.force)
     lines = [
-        '| model | config | iterations | mIoU (val) | aAcc (val) '
+        '| model | config | iterations | seeds | mIoU (val) | aAcc (val) '
         '| train time (min) | params (M) | GFLOPs (180x240) |',
-        '|---|---|---|---|---|---|---|---|'
+        '|---|---|---|---|---|---|---|---|---|'
     ]
-    for name, config, iters, miou, aacc, minutes, params, flops in rows:
-        lines.append(f'| {name} | `{config}` | {iters} | {miou:.2f} | '
-                     f'{aacc:.2f} | {minutes:.1f} | {params:.2f} | '
-                     f'{flops:.2f} |')
+    per_seed = ['| model | seed | mIoU (val) | aAcc (val) | train time (min) |',
+                '|---|---|---|---|---|']
+    for name, (config, iters) in MODELS.items():
+        results = [runs[name, s] for s in args.seeds]
+        miou = mean_std(r['mIoU'] for r in results)
+        aacc = mean_std(r['aAcc'] for r in results)
+        minutes = mean_std(r['minutes'] for r in results)
+        params, flops = _complexity(config)
+        lines.append(
+            f'| {name} | `{config}` | {iters} | '
+            f'{", ".join(map(str, args.seeds))} | {miou[0]:.2f} ± '
+            f'{miou[1]:.2f} | {aacc[0]:.2f} ± {aacc[1]:.2f} | '
+            f'{minutes[0]:.1f} ± {minutes[1]:.1f} | {params:.2f} | '
+            f'{flops:.2f} |')
+        for s, r in zip(args.seeds, results):
+            per_seed.append(f'| {name} | {s} | {r["mIoU"]:.2f} | '
+                            f'{r["aAcc"]:.2f} | {r["minutes"]:.1f} |')
     machine = (f'{platform.processor() or platform.machine()}, '
                f'{os.cpu_count()} CPU cores, OMP_NUM_THREADS='
                f"{os.environ.get('OMP_NUM_THREADS', 'unset')}")
-    text = '\n'.join(lines) + (
-        f'\n\nMachine: {machine}. Command: `python '
+    text = '\n'.join(lines) + '\n\nPer seed:\n\n' + '\n'.join(per_seed) + (
+        '\n\nMean ± sample standard deviation over the seeds. Machine: '
+        f'{machine}. Revision: {revision}. Command: `python '
         f'projects/umixformer_camvid/run_study.py --work-dir '
-        f'{args.work_dir}`.\n')
+        f'{args.work_dir} --seeds {" ".join(map(str, args.seeds))}`.\n')
     with open(args.out, 'w') as f:
         f.write(text)
     print(text)

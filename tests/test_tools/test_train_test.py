@@ -35,6 +35,19 @@ def test_two_iteration_train_then_test(toy_data_root, tmp_path):
     pngs = list((work / 'test' / 'vis').rglob('*.png'))
     assert len(pngs) == 4, pngs
     assert len(list((tmp_path / 'preds').glob('*.png'))) == 4
+    # load_from with a checkpoint that leaves a weight unloaded is refused
+    # (StrictLoadHook) instead of training from a partly random model
+    import torch
+    state = torch.load(ckpt, weights_only=False)
+    del state['state_dict']['decode_head.blocks.0.norm1.weight']
+    partial = tmp_path / 'partial.pth'
+    torch.save(state, partial)
+    proc = run([TRAIN, str(TOY_CONFIG), '--work-dir', str(tmp_path / 'w2'),
+                '--cfg-options', f'load_from={partial}'] +
+               toy_options(toy_data_root, max_iters=2), check=False)
+    assert proc.returncode != 0
+    assert 'decode_head.blocks.0.norm1.weight' in proc.stderr
+    assert 'would stay unloaded' in proc.stderr
 
 
 KILL_AFTER = '''

@@ -135,3 +135,105 @@ def test_mismatching_config_is_rejected(official_checkpoint, repo_root):
                                  torch.zeros(1)})
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         conv.load_official('nope.pth')
+
+
+# Every released variant: the release's key names and shapes come from the
+# reference head with the release's module names
+# (tests/test_models/_umixformer_release.py) and, for LVT, from the official
+# LVT layout one level down (backbone.backbone.<stage>...).
+VARIANTS = sorted(
+    p.name for p in (__import__('pathlib').Path(__file__).resolve()
+                     .parents[2] / 'configs' / 'umixformer').glob('*.py')
+    if ('ade20k' in p.name or 'cityscapes' in p.name))
+
+
+def _release_model_and_checkpoint(repo_root, name):
+    from mmengine.config import Config
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+
+    from tests.test_models._umixformer_release import (ReleaseTaps,
+                                                       release_head_cfg)
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(repo_root / 'configs' / 'umixformer' / name))
+    model_cfg = cfg.model
+    model_cfg.decode_head = release_head_cfg(model_cfg.decode_head)
+    model_cfg.backbone.init_cfg = None
+    plus = model_cfg.backbone.type == 'MixVisionTransformerPlus'
+    if plus:
+        model_cfg.backbone.type = 'MixVisionTransformer'
+        model_cfg.backbone.pop('extra_stage')
+        model_cfg.backbone.pop('extra_interval')
+    torch.manual_seed(0)
+    release = revert_sync_batchnorm(MODELS.build(model_cfg))
+    if plus:
+        ReleaseTaps(release.backbone, stage=2, interval=6)
+    ckpt = dict(release.state_dict())
+    if model_cfg.backbone.type == 'LVT':
+        from mmseg_maskattn.models.backbones.lvt import lvt_convert
+        from tests.test_models.test_backbones.test_lvt import \
+            _official_state_dict
+        official = {
+            k: 0.1 * v
+            for k, v in _official_state_dict().items()
+            if k.startswith('backbone.')
+        }
+        release.backbone.load_state_dict(lvt_convert(official), strict=True)
+        ckpt = {k: v for k, v in ckpt.items() if not k.startswith('backbone.')}
+        ckpt.update({'backbone.' + k: v for k, v in official.items()})
+    return release.eval(), ckpt
+
+
+@pytest.mark.parametrize('name', VARIANTS)
+def test_release_checkpoint_of_every_variant(repo_root, name, tmp_path):
+    """Release key names and shapes -> convert -> strict load -> the same
+    logits as the reference formulation with the release's weights."""
+    sys.path.insert(0, str(repo_root / 'tools' / 'model_converters'))
+    try:
+        import umixformer2mmseg as conv
+    finally:
+        sys.path.pop(0)
+    release, ckpt = _release_model_and_checkpoint(repo_root, name)
+    path = tmp_path / 'release.pth'
+    torch.save(dict(state_dict=ckpt), path)
+    config = str(repo_root / 'configs' / 'umixformer' / name)
+    ours = conv.load_into_config(
+        conv.convert_umixformer(conv.load_official(str(path))), config)
+    from mmengine.model import revert_sync_batchnorm
+    ours = revert_sync_batchnorm(ours).eval()
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = release.decode_head(release.backbone(x))
+        got = ours.decode_head(ours.backbone(x))
+    assert torch.isfinite(expected).all()
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_checkpoint_that_leaves_weights_unloaded_is_refused(
+        repo_root, tmp_path):
+    sys.path.insert(0, str(repo_root / 'tools' / 'model_converters'))
+    try:
+        import umixformer2mmseg as conv
+    finally:
+        sys.path.pop(0)
+    name = 'umixformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py'
+    _, ckpt = _release_model_and_checkpoint(repo_root, name)
+    config = str(repo_root / 'configs' / 'umixformer' / name)
+    # a release Cityscapes checkpoint without its key/value LayerNorms
+    partial = {k: v for k, v in ckpt.items() if '.attn.norm2.' not in k}
+    with pytest.raises(KeyError, match=r'missing keys.*attn\.kv_norm'):
+        conv.load_into_config(conv.convert_umixformer(partial), config)
+    # an LVT release checkpoint with a backbone key the mapping does not know
+    lvt = 'umixformer_lvt_8xb2-160k_ade20k-512x512.py'
+    _, ckpt = _release_model_and_checkpoint(repo_root, lvt)
+    ckpt['backbone.backbone.9.bogus'] = torch.zeros(1)
+    with pytest.raises(KeyError, match='backbone.9.bogus'):
+        conv.convert_umixformer(ckpt)
+    # the command line refuses to run without a config to check against
+    result = subprocess.run([
+        sys.executable,
+        str(repo_root / 'tools/model_converters/umixformer2mmseg.py'), 'a',
+        'b'
+    ], capture_output=True, text=True)
+    assert result.returncode != 0 and '--config' in result.stderr

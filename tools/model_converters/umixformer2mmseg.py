@@ -11,19 +11,27 @@ official                               mmseg_maskattn (UMixFormerHead)
 =====================================  =======================================
 attn_c{4,3,2,1}.norm{1,2,3}            blocks.{0,1,2,3}.norm{1,2,3}
 attn_c*.attn.{q,kv,proj}               blocks.*.attn.{q,kv,proj}
+attn_c*.attn.sr1 (Cityscapes)          blocks.*.q_proj (query pooling conv)
+attn_c*.attn.norm1 (Cityscapes)        blocks.*.q_norm
+attn_c*.attn.norm2 (Cityscapes)        blocks.*.attn.kv_norm
 attn_c*.mlp.fc1 (Linear)               blocks.*.ffn.layers.0 (1x1 conv)
 attn_c*.mlp.dwconv.dwconv              blocks.*.ffn.layers.1
 attn_c*.mlp.fc2 (Linear)               blocks.*.ffn.layers.4 (1x1 conv)
 cat_key{1,2,3,4}.sr_list.{i}           kv_mixers.{0,1,2,3}.convs.{i}
+                                       (U-MixFormer+: the extra maps' convs
+                                       follow the slots' in both layouts)
 linear_fuse.{conv,bn}                  fuse.{conv,bn}
 linear_pred                            conv_seg
-attn_c*.attn.{sr,norm}, conv_seg       dropped (created but never used)
+attn_c*.attn.{sr,norm,sr2}, conv_seg   dropped (created but never used)
 =====================================  =======================================
 
-Backbone keys (mmseg's MiT layout) are kept unchanged. The converted state
-dict is loaded strictly into the model built from ``--config`` before it is
-saved, so a checkpoint that does not match the config is rejected with the
-missing and unexpected keys listed.
+Backbone keys in mmseg's layout (MiT, MiT+, MSCAN) are kept unchanged. The
+LVT backbone of the release is stored as ``backbone.backbone.<stage>...``
+(LVT's own layout one level down) and is converted with
+:func:`~mmseg_maskattn.models.backbones.lvt.lvt_convert`. The converted
+state dict is loaded strictly into the model built from ``--config`` before
+it is saved, so a checkpoint that leaves any weight of the model unloaded,
+or has keys or shapes the model lacks, is rejected with the keys listed.
 
 Example:
     python tools/model_converters/umixformer2mmseg.py \
@@ -45,7 +53,11 @@ FFN_LINEAR = {'fc1': 0, 'fc2': 4}
 
 _ATTN_C = re.compile(r'^attn_c([1-4])\.(.+)$')
 _CAT_KEY = re.compile(r'^cat_key([1-4])\.sr_list\.(\d+)\.(.+)$')
-_DEAD = re.compile(r'^(attn_c[1-4]\.attn\.(sr|norm)\.|conv_seg\.)')
+_DEAD = re.compile(r'^(attn_c[1-4]\.attn\.(sr|norm|sr2)\.|conv_seg\.)')
+# Cityscapes attention layers -> this block
+_CITY = {'attn.sr1.': 'q_proj.', 'attn.norm1.': 'q_norm.',
+         'attn.norm2.': 'attn.kv_norm.'}
+LVT_PREFIX = 'backbone.backbone.'
 
 
 def _convert_head_key(key: str,
@@ -68,6 +80,9 @@ def _convert_head_key(key: str,
             return f'{block}.ffn.layers.1.' + rest.split('.')[-1], value
         if re.match(r'^(norm[123]|attn\.(q|kv|proj))\.', rest):
             return f'{block}.{rest}', value
+        for old, new in _CITY.items():
+            if rest.startswith(old):
+                return f'{block}.{new}{rest[len(old):]}', value
         raise KeyError(f'unknown official U-MixFormer key: {HEAD}{key}')
     m = _CAT_KEY.match(key)
     if m:
@@ -82,8 +97,23 @@ def _convert_head_key(key: str,
 
 def convert_umixformer(ckpt: Dict[str, torch.Tensor]) -> 'OrderedDict':
     """Convert an official U-MixFormer state dict to our key layout."""
+    from mmseg_maskattn.models.backbones.lvt import lvt_convert
+
     new_ckpt = OrderedDict()
+    lvt = OrderedDict((key[len('backbone.'):], value)
+                      for key, value in ckpt.items()
+                      if key.startswith(LVT_PREFIX))
+    if lvt:
+        converted = lvt_convert(lvt)
+        if len(converted) != len(lvt):
+            raise KeyError(
+                'unknown official U-MixFormer-LVT backbone keys: '
+                f'{sorted(set(lvt) - _lvt_sources(lvt))}')
+        for key, value in converted.items():
+            new_ckpt['backbone.' + key] = value
     for key, value in ckpt.items():
+        if key.startswith(LVT_PREFIX):
+            continue
         if key.startswith(HEAD):
             new_key, value = _convert_head_key(key[len(HEAD):], value)
             if not new_key:
@@ -92,6 +122,12 @@ def convert_umixformer(ckpt: Dict[str, torch.Tensor]) -> 'OrderedDict':
         else:
             new_ckpt[key] = value
     return new_ckpt
+
+
+def _lvt_sources(lvt: Dict[str, torch.Tensor]) -> set:
+    """The keys of ``lvt`` that :func:`lvt_convert` maps."""
+    from mmseg_maskattn.models.backbones.lvt import _OFFICIAL_KEY
+    return {key for key in lvt if _OFFICIAL_KEY.match(key)}
 
 
 def load_official(path: str) -> Dict[str, torch.Tensor]:
@@ -107,8 +143,9 @@ def load_official(path: str) -> Dict[str, torch.Tensor]:
 
 
 def load_into_config(state_dict: Dict[str, torch.Tensor],
-                     config: str) -> None:
-    """Build the model of ``config`` and load ``state_dict`` strictly."""
+                     config: str) -> torch.nn.Module:
+    """Build the model of ``config``, load ``state_dict`` strictly, return
+    the model."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmseg.registry import MODELS
@@ -136,6 +173,7 @@ def load_into_config(state_dict: Dict[str, torch.Tensor],
         raise ValueError(f'converted checkpoint does not match {config}: '
                          f'shape mismatch (checkpoint vs model) {wrong}')
     model.load_state_dict(state_dict, strict=True)
+    return model
 
 
 def main():
@@ -146,12 +184,12 @@ def main():
     parser.add_argument('dst', help='output path')
     parser.add_argument(
         '--config',
+        required=True,
         help='config whose model must load the result strictly (checked '
-        'before saving)')
+        'before saving: no weight of the model may stay unloaded)')
     args = parser.parse_args()
     state_dict = convert_umixformer(load_official(args.src))
-    if args.config:
-        load_into_config(state_dict, args.config)
+    load_into_config(state_dict, args.config)
     torch.save(dict(state_dict=state_dict), args.dst)
     print(f'saved {len(state_dict)} tensors to {args.dst}')
 

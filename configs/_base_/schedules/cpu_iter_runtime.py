@@ -2,7 +2,9 @@
 # usual hooks, RandomStateHook (bit-identical resume), a fixed seed and the
 # val/test loops. Configs set train_cfg, the schedule, and override hook
 # intervals, e.g. default_hooks = dict(checkpoint=dict(interval=100)).
-# Needs custom_imports = dict(imports=['mmseg_maskattn'], ...) for the hook.
+# StrictLoadHook refuses a load_from / --resume checkpoint that leaves weights
+# unloaded. Needs custom_imports = dict(imports=['mmseg_maskattn'], ...).
+
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
@@ -12,5 +14,5 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1000),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
-custom_hooks = [dict(type='RandomStateHook')]
+custom_hooks = [dict(type='RandomStateHook'), dict(type='StrictLoadHook')]
 randomness = dict(seed=0)

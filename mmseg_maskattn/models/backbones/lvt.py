@@ -27,7 +27,7 @@ from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import (constant_init, normal_init,
                                         trunc_normal_init)
-from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
+from mmengine.runner.checkpoint import CheckpointLoader
 from mmseg.models.utils import PatchEmbed, nchw_to_nlc, nlc_to_nchw
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
@@ -551,7 +551,7 @@ class LVT(BaseModule):
             ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
         init_cfg (dict | list[dict], optional): Initialization config. With
             ``type='Pretrained'`` the checkpoint (its ``state_dict`` or
-            ``model`` entry if present) is loaded non-strictly; official
+            ``model`` entry if present) must provide every weight; official
             LVT checkpoints (keys ``backbone.<stage>.<0|1>...``) are
             converted with :func:`lvt_convert`, otherwise an optional
             ``prefix`` (e.g. ``'backbone.'`` for an mmseg segmentor
@@ -714,25 +714,47 @@ class LVT(BaseModule):
 
     def _load_pretrained(self, checkpoint: str,
                          prefix: Optional[str] = None) -> None:
-        """Load a checkpoint non-strictly, converting official LVT keys."""
-        logger = MMLogger.get_current_instance()
+        """Load a checkpoint, converting official LVT keys.
+
+        ``prefix`` is applied first, so an mmseg segmentor checkpoint
+        (``'backbone.'``) and a U-MixFormer-LVT release checkpoint, whose
+        backbone is stored as ``backbone.backbone.<stage>...``
+        (``prefix='backbone.'`` leaves LVT's official layout), both load.
+        Every weight of this backbone must come from the checkpoint: a
+        missing key, or a shape that does not fit, raises a ``ValueError``
+        naming the checkpoint and the keys. Extra keys (e.g. the ImageNet
+        classifier) are ignored.
+        """
         ckpt = CheckpointLoader.load_checkpoint(
-            checkpoint, map_location='cpu', logger=logger)
+            checkpoint, map_location="cpu",
+            logger=MMLogger.get_current_instance())
         state_dict = ckpt
         for key in ('state_dict', 'model'):  # mmengine / timm layouts
             if isinstance(ckpt, dict) and key in ckpt:
                 state_dict = ckpt[key]
                 break
-        if any(_OFFICIAL_KEY.match(k) for k in state_dict):
-            state_dict = lvt_convert(state_dict)
-        elif prefix:
+        if prefix:
             state_dict = OrderedDict((k[len(prefix):], v)
                                      for k, v in state_dict.items()
                                      if k.startswith(prefix))
             if not state_dict:
                 raise ValueError(f'no key of {checkpoint} starts with the '
                                  f'`init_cfg` prefix {prefix!r}')
-        load_state_dict(self, state_dict, strict=False, logger=logger)
+        if any(_OFFICIAL_KEY.match(k) for k in state_dict):
+            state_dict = lvt_convert(state_dict)
+        own = self.state_dict()
+        missing = sorted(set(own) - set(state_dict))
+        wrong = sorted(f'{k}: {tuple(state_dict[k].shape)} vs '
+                       f'{tuple(v.shape)}' for k, v in own.items()
+                       if k in state_dict and state_dict[k].shape != v.shape)
+        if missing or wrong:
+            raise ValueError(
+                f'LVT: {checkpoint} (prefix {prefix!r}) leaves '
+                f'{len(missing)} of {len(own)} weights unloaded: '
+                f'{missing[:8]}{" ..." if len(missing) > 8 else ""}; '
+                f'shape mismatches (checkpoint vs model): {wrong}')
+        self.load_state_dict(
+            OrderedDict((k, state_dict[k]) for k in own), strict=True)
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Return the NCHW maps of the ``out_indices`` stages."""

@@ -19,11 +19,11 @@ class MixVisionTransformerPlus(MixVisionTransformer):
     """mmseg's MiT that also returns intermediate maps of one stage.
 
     U-MixFormer+ (MiT-B4/B5) appends to the key/value mix the outputs of
-    every ``extra_interval``-th transformer block of stage ``extra_stage``
-    (0-based; stage 3 of the paper is ``extra_stage=2``), excluding the last
-    block of the stage, whose output is already a regular stage output. With
-    the default interval 6 this gives 4 maps for MiT-B4 (27 blocks) and 6
-    for MiT-B5 (40 blocks).
+    blocks of stage ``extra_stage`` (0-based; stage 3 of the paper is
+    ``extra_stage=2``). As in the official release, the tapped blocks are
+    those whose 0-based index is a non-zero multiple of ``extra_interval``:
+    with the default interval 6, blocks 6, 12, 18, 24 of MiT-B4 (27 blocks,
+    4 maps) and 6, 12, ..., 36 of MiT-B5 (40 blocks, 6 maps).
 
     The regular outputs come first (``out_indices``), then the extra maps
     (B, C, H, W) in block order. The weights and their key names are exactly
@@ -52,7 +52,7 @@ class MixVisionTransformerPlus(MixVisionTransformer):
         self.extra_stage = extra_stage
         self.extra_blocks = [
             j for j in range(depth)
-            if (j + 1) % extra_interval == 0 and j + 1 < depth
+            if j > 0 and j % extra_interval == 0
         ]
         self._taps: List[torch.Tensor] = []
         blocks = self.layers[extra_stage][1]

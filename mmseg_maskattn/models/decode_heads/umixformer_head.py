@@ -10,6 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
+from mmengine.model import ModuleList
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
@@ -69,6 +70,12 @@ class UMixFormerHead(BaseDecodeHead):
     (``channels`` outputs, BN, ReLU), followed by Dropout2d and the 1x1
     classifier ``conv_seg``.
 
+    Initialisation follows the official release (``init_cfg=None``): each
+    block initialises itself as :class:`MixAttentionBlock` documents, the 1x1
+    convs of the key/value mixers and the classifier ``conv_seg`` (the
+    release's ``linear_pred``) keep PyTorch's default initialisation, and the
+    fusion ConvModule keeps its own (Kaiming normal by fan-out, BN weight 1).
+
     Inputs beyond the first four (U-MixFormer+, see
     :class:`~mmseg_maskattn.models.backbones.MixVisionTransformerPlus`) are
     extra key/value maps: each is pooled by ``extra_pool_ratio`` plus a 1x1
@@ -82,6 +89,8 @@ class UMixFormerHead(BaseDecodeHead):
         extra_pool_ratio (int): Pooling of the extra key/value maps.
         query_pool_ratio (int): Pooling of the queries before attention
             (2 in the Cityscapes variant, 1 = none).
+        kv_norm (bool): A second LayerNorm on the key/value input inside
+            each attention (True in the Cityscapes variant of the release).
         mlp_ratio (int): Hidden width ratio of the Mix-FFN.
         drop_path_rate (float): Stochastic depth of every block.
         attn_drop (float): Dropout on the attention weights.
@@ -97,6 +106,7 @@ class UMixFormerHead(BaseDecodeHead):
                  pool_ratios: Sequence[int] = (1, 2, 4, 8),
                  extra_pool_ratio: int = 2,
                  query_pool_ratio: int = 1,
+                 kv_norm: bool = False,
                  mlp_ratio: int = 4,
                  drop_path_rate: float = 0.1,
                  attn_drop: float = 0.0,
@@ -127,12 +137,6 @@ class UMixFormerHead(BaseDecodeHead):
             if len(value) != _NUM_STAGES:
                 raise ValueError(f'UMixFormerHead: {key} needs one entry per '
                                  f'decoder stage (4), got {list(value)!r}')
-        if init_cfg is None:
-            init_cfg = [
-                dict(type='TruncNormal', std=0.02, bias=0.0, layer='Linear'),
-                dict(type='Constant', val=1.0, bias=0.0, layer='LayerNorm'),
-                dict(type='Normal', std=0.01, override=dict(name='conv_seg'))
-            ]
         super().__init__(init_cfg=init_cfg, **kwargs)
 
         stage_dims = list(self.in_channels[:_NUM_STAGES])  # C1..C4
@@ -145,7 +149,8 @@ class UMixFormerHead(BaseDecodeHead):
         # index k runs over the decoder stages 4, 3, 2, 1
         self.kv_mixers = nn.ModuleList(
             _KVMixer(slot_dims, slot_ratios) for _ in range(_NUM_STAGES))
-        self.blocks = nn.ModuleList(
+        # mmengine's ModuleList, so that init_weights reaches the blocks
+        self.blocks = ModuleList(
             MixAttentionBlock(
                 embed_dims=dims,
                 kv_dims=kv_dims,
@@ -154,6 +159,7 @@ class UMixFormerHead(BaseDecodeHead):
                 drop_path_rate=drop_path_rate,
                 attn_drop=attn_drop,
                 query_pool_ratio=query_pool_ratio,
+                kv_norm=kv_norm,
                 norm_cfg=block_norm_cfg)
             for dims, heads in zip(stage_dims[::-1], num_heads))
         self.fuse = ConvModule(

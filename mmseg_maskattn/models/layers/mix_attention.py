@@ -4,10 +4,12 @@ U-MixFormer: UNet-like Transformer with Mix-Attention for Efficient Semantic
 Segmentation (Yeom & von Klitzing, WACV 2025),
 https://arxiv.org/abs/2312.06272
 """
+from typing import Optional
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn import build_activation_layer
+from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
@@ -26,6 +28,10 @@ class MixAttention(BaseModule):
     has one. The attention itself is computed with
     :func:`torch.nn.functional.scaled_dot_product_attention`.
 
+    The Cityscapes head of the official release normalises the key/value
+    input once more inside the attention (a LayerNorm of width ``kv_dims``
+    between the block's norm and the GELU); ``kv_norm_cfg`` adds that layer.
+
     Args:
         embed_dims (int): Width of the queries and of the output.
         kv_dims (int): Width of the key/value input (the mixed maps).
@@ -34,6 +40,8 @@ class MixAttention(BaseModule):
         attn_drop (float): Dropout on the attention weights (training only).
         proj_drop (float): Dropout after the output projection.
         kv_act_cfg (dict): Activation applied to the key/value input.
+        kv_norm_cfg (dict, optional): Normalisation of the key/value input
+            before the activation (the Cityscapes variant); None = none.
         init_cfg (dict, optional): mmengine initialisation config.
     """
 
@@ -45,6 +53,7 @@ class MixAttention(BaseModule):
                  attn_drop: float = 0.0,
                  proj_drop: float = 0.0,
                  kv_act_cfg: dict = dict(type='GELU'),
+                 kv_norm_cfg: Optional[dict] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_heads <= 0 or embed_dims % num_heads != 0:
@@ -56,6 +65,9 @@ class MixAttention(BaseModule):
         self.num_heads = num_heads
         self.attn_drop = attn_drop
         self.q = nn.Linear(embed_dims, embed_dims, bias=False)
+        self.kv_norm = (
+            build_norm_layer(kv_norm_cfg, kv_dims)[1]
+            if kv_norm_cfg is not None else nn.Identity())
         self.kv_act = build_activation_layer(kv_act_cfg)
         self.kv = nn.Linear(kv_dims, 2 * embed_dims, bias=False)
         self.proj = nn.Linear(embed_dims, embed_dims)
@@ -74,7 +86,7 @@ class MixAttention(BaseModule):
         q = self.q(query).reshape(b, nq, self.num_heads,
                                   head_dims).transpose(1, 2)
         # (B, Nk, 2C) -> (2, B, heads, Nk, C / heads)
-        k, v = self.kv(self.kv_act(kv)).reshape(b, nk, 2, self.num_heads,
+        k, v = self.kv(self.kv_act(self.kv_norm(kv))).reshape(b, nk, 2, self.num_heads,
                                                head_dims).permute(
                                                    2, 0, 3, 1, 4)
         out = F.scaled_dot_product_attention(

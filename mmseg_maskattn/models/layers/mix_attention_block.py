@@ -4,13 +4,15 @@ U-MixFormer: UNet-like Transformer with Mix-Attention for Efficient Semantic
 Segmentation (Yeom & von Klitzing, WACV 2025),
 https://arxiv.org/abs/2312.06272
 """
+import math
 from typing import Tuple
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmcv.cnn.bricks import DropPath
-from mmengine.model import BaseModule
+from mmengine.model import (BaseModule, constant_init, normal_init,
+                            trunc_normal_init)
 from mmseg.models.backbones.mit import MixFFN
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
@@ -38,7 +40,17 @@ class MixAttentionBlock(BaseModule):
     For the Cityscapes variant (``query_pool_ratio > 1``) the normalised
     queries are average-pooled, projected by a 1x1 conv, normalised and
     activated before attention, and the attention output is bilinearly
-    upsampled back to the query grid before the residual sum.
+    upsampled back to the query grid before the residual sum, and the
+    attention normalises its key/value input once more (``kv_norm``).
+
+    Initialisation (``init_cfg=None``) follows the official release, layer by
+    layer: every Linear (q, kv, proj) and the two point-wise layers of the
+    Mix-FFN (Linear layers in the release, 1x1 convs here) get a truncated
+    normal with std 0.02 and zero bias; LayerNorms get weight 1 and bias 0;
+    every other conv (the 3x3 depth-wise conv of the Mix-FFN and the 1x1 conv
+    of the query pooling) gets He-normal by fan-out,
+    ``N(0, sqrt(2 / (k * k * out_channels / groups)))``, and zero bias.
+    A given ``init_cfg`` replaces this rule.
 
     Args:
         embed_dims (int): Width of the query tokens.
@@ -50,6 +62,8 @@ class MixAttentionBlock(BaseModule):
         drop_rate (float): Dropout after the projections.
         query_pool_ratio (int): Pooling of the queries before attention
             (1 = none).
+        kv_norm (bool): Normalise the key/value input inside the attention
+            with a second ``norm_cfg`` layer (the release's Cityscapes head).
         act_cfg (dict): Activation of the Mix-FFN, of the key/value input
             and of the query pooling.
         norm_cfg (dict): Token normalisation layer.
@@ -66,6 +80,7 @@ class MixAttentionBlock(BaseModule):
                  attn_drop: float = 0.0,
                  drop_rate: float = 0.0,
                  query_pool_ratio: int = 1,
+                 kv_norm: bool = False,
                  act_cfg: dict = dict(type='GELU'),
                  norm_cfg: dict = dict(type='LN'),
                  init_cfg=None) -> None:
@@ -81,7 +96,8 @@ class MixAttentionBlock(BaseModule):
             num_heads=num_heads,
             attn_drop=attn_drop,
             proj_drop=drop_rate,
-            kv_act_cfg=act_cfg)
+            kv_act_cfg=act_cfg,
+            kv_norm_cfg=norm_cfg if kv_norm else None)
         self.norm3 = build_norm_layer(norm_cfg, embed_dims)[1]
         drop_path = dict(type='DropPath', drop_prob=drop_path_rate)
         self.ffn = MixFFN(
@@ -98,6 +114,25 @@ class MixAttentionBlock(BaseModule):
             self.q_proj = nn.Conv2d(embed_dims, embed_dims, 1)
             self.q_norm = build_norm_layer(norm_cfg, embed_dims)[1]
             self.q_act = build_activation_layer(act_cfg)
+
+    def init_weights(self) -> None:
+        """Initialise as the official release does (see the class doc)."""
+        if self.init_cfg is not None:
+            super().init_weights()
+            return
+        # the Mix-FFN's point-wise convs are the release's fc1 / fc2 Linears
+        linear_like = {id(self.ffn.layers[0]), id(self.ffn.layers[4])}
+        for m in self.modules():
+            if isinstance(m, nn.Linear) or id(m) in linear_like:
+                trunc_normal_init(m, std=0.02, bias=0.)
+            elif isinstance(m, nn.Conv2d):
+                fan_out = m.kernel_size[0] * m.kernel_size[1] * \
+                    m.out_channels // m.groups
+                normal_init(m, mean=0., std=math.sqrt(2.0 / fan_out), bias=0.)
+            elif isinstance(m, (nn.LayerNorm, nn.GroupNorm,
+                                nn.modules.batchnorm._BatchNorm)):
+                constant_init(m, val=1.0, bias=0.)
+        self._is_init = True
 
     def _pooled_query(self, x: torch.Tensor,
                       hw_shape: Tuple[int, int]) -> Tuple[torch.Tensor, tuple]:

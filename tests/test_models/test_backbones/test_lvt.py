@@ -258,3 +258,39 @@ def test_pretrained_round_trip_with_prefix(tmp_path):
     target.init_weights()
     for key, value in target.state_dict().items():
         torch.testing.assert_close(value, source.state_dict()[key], msg=key)
+
+
+def test_pretrained_from_umixformer_lvt_release_checkpoint(tmp_path):
+    """A full U-MixFormer-LVT release checkpoint stores LVT one level down
+    (backbone.backbone.<stage>...); prefix='backbone.' loads all of it."""
+    official = _official_state_dict()
+    release = {'backbone.' + k: v for k, v in official.items()
+               if k.startswith('backbone.')}
+    release['decode_head.linear_pred.weight'] = torch.randn(150, 128, 1, 1)
+    path = tmp_path / 'umixformer_lvt.pth'
+    torch.save({'state_dict': release}, path)
+    model = LVT(init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                              prefix='backbone.'))
+    model.init_weights()
+    converted = lvt_convert(official)
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, converted[key], msg=key)
+
+
+def test_pretrained_that_leaves_weights_unloaded_is_refused(tmp_path):
+    official = _official_state_dict()
+    release = {'backbone.' + k: v for k, v in official.items()
+               if k.startswith('backbone.')}
+    path = tmp_path / 'umixformer_lvt.pth'
+    torch.save({'state_dict': release}, path)
+    # without the prefix nothing maps: every weight would stay random
+    model = LVT(init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    with pytest.raises(ValueError, match=r'umixformer_lvt\.pth.*leaves'):
+        model.init_weights()
+    # one missing tensor is named
+    del release['backbone.backbone.2.1.0.norm1.weight']
+    torch.save({'state_dict': release}, path)
+    model = LVT(init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                              prefix='backbone.'))
+    with pytest.raises(ValueError, match=r'layers\.2\.1\.0\.norm1\.weight'):
+        model.init_weights()

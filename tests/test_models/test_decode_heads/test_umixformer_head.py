@@ -25,7 +25,7 @@ EMBED = {'b0': 128, 'b1': 128, 'b2': 768, 'b3': 768, 'b4': 768, 'b5': 768}
 
 def analytic_head_params(widths, embed, num_classes, extras=(),
                          pool_ratios=(1, 2, 4, 8), extra_pool=2,
-                         query_pool=1):
+                         query_pool=1, kv_norm=False):
     """Parameters of the U-MixFormer head, from the paper's description."""
     slots = list(widths[::-1]) + list(extras)
     ratios = list(pool_ratios) + [extra_pool] * len(extras)
@@ -33,6 +33,8 @@ def analytic_head_params(widths, embed, num_classes, extras=(),
     total = 0
     for d in widths[::-1]:
         total += 2 * d + 2 * s + 2 * d  # LN1 (queries), LN2 (mix), LN3
+        if kv_norm:
+            total += 2 * s  # the attention's own LN on the mix (Cityscapes)
         total += d * d  # q, no bias
         total += s * 2 * d  # kv, no bias
         total += d * d + d  # proj
@@ -75,7 +77,8 @@ def test_cityscapes_head_params_match_analytic(repo_root, variant):
         EMBED[variant],
         19,
         pool_ratios=(2, 4, 8, 16),
-        query_pool=2)
+        query_pool=2,
+        kv_norm=True)
     assert _count(model.decode_head) == expected
 
 
@@ -129,6 +132,8 @@ def _feats(size=64, channels=(8, 16, 24, 32), extra=()):
     (dict(), 64, ()),
     (dict(), 100, ()),
     (dict(pool_ratios=(2, 4, 8, 16), query_pool_ratio=2), 128, ()),
+    (dict(pool_ratios=(2, 4, 8, 16), query_pool_ratio=2, kv_norm=True), 128,
+     ()),
     (dict(in_channels=[8, 16, 24, 32, 24]), 64, (24, )),
 ])
 def test_matches_direct_formulation(kw, size, extra):
