@@ -33,7 +33,7 @@ def _block(block, x: torch.Tensor, hw_shape, kv: torch.Tensor):
     x = block.norm1(x)
     kv = block.norm2(kv)
     if block.query_pool_ratio > 1:
-        q, pooled_hw = block._pooled_query(x, hw_shape)
+        q, pooled_hw = block.pooled_query(x, hw_shape)
         out = _explicit_attention(block.attn, q, kv)
         b, _, c = out.shape
         out = out.transpose(1, 2).reshape(b, c, *pooled_hw)

@@ -32,6 +32,8 @@ from mmseg.models.utils import PatchEmbed, nchw_to_nlc, nlc_to_nchw
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig
 
+from ..layers.attention import check_num_heads, multi_head_attention
+
 __all__ = [
     'LVT', 'LVTLayer', 'ConvolutionalSelfAttention',
     'RecursiveAtrousSelfAttention', 'lvt_convert'
@@ -82,9 +84,7 @@ class ConvolutionalSelfAttention(BaseModule):
                  proj_drop_rate: float = 0.,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if embed_dims % num_heads != 0:
-            raise ValueError(f'num_heads={num_heads} must divide '
-                             f'embed_dims={embed_dims}')
+        check_num_heads(embed_dims, num_heads, type(self).__name__)
         if kernel_size % 2 != 1:
             # an odd window with padding k // 2 gives ceil(H / stride)
             # windows, the same count as the ceil-mode pooling
@@ -257,9 +257,7 @@ class RecursiveAtrousSelfAttention(BaseModule):
                  norm_cfg: ConfigType = dict(type='LN'),
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if embed_dims % num_heads != 0:
-            raise ValueError(f'num_heads={num_heads} must divide '
-                             f'embed_dims={embed_dims}')
+        check_num_heads(embed_dims, num_heads, type(self).__name__)
         if num_recursions < 1:
             raise ValueError(
                 f'num_recursions must be >= 1, got {num_recursions}')
@@ -286,29 +284,18 @@ class RecursiveAtrousSelfAttention(BaseModule):
     def _attend(self, x: torch.Tensor,
                 hw_shape: Tuple[int, int]) -> torch.Tensor:
         """One atrous self-attention step on (B, N, C) tokens."""
-        B, N, C = x.shape
-        head_dims = C // self.num_heads
         q = self.q(x)  # (B, N, C)
         if self.atrous_conv is not None:
             q = nchw_to_nlc(self.atrous_conv(nlc_to_nchw(q, hw_shape)))
-        # (B, N, heads, C / heads) -> (B, heads, N, C / heads)
-        q = q.reshape(B, N, self.num_heads, head_dims).transpose(1, 2)
-
         if self.sr_ratio > 1:
             # (B, C, H / sr, W / sr) -> (B, M, C), M = floor(H/sr)*floor(W/sr)
             x = nchw_to_nlc(self.sr(nlc_to_nchw(x, hw_shape)))
             x = self.norm(x)
-        # (B, M, 2 * C) -> (2, B, heads, M, C / heads)
-        kv = self.kv(x).reshape(B, -1, 2, self.num_heads,
-                                head_dims).permute(2, 0, 3, 1, 4)
-        k, v = kv.unbind(0)
-        out = F.scaled_dot_product_attention(
-            q,
-            k,
-            v,
+        # (B, M, 2 * C) -> two (B, M, C)
+        k, v = self.kv(x).chunk(2, dim=-1)
+        out = multi_head_attention(
+            q, k, v, self.num_heads,
             dropout_p=self.attn_drop_rate if self.training else 0.)
-        # (B, heads, N, C / heads) -> (B, N, C)
-        out = out.transpose(1, 2).reshape(B, N, C)
         return self.proj_drop(self.proj(out))
 
     def forward(self, x: torch.Tensor,

@@ -1,12 +1,15 @@
+from .attention import (check_num_heads, masked_attention, merge_heads,
+                        multi_head_attention, split_heads)
 from .efficient_self_attention import EfficientSelfAttention
 from .inverse_softmax_matching import (InverseSoftmaxMatching,
                                        inverse_softmax_matching)
-from .mask_attention import MaskAttention, masked_attention
+from .mask_attention import MaskAttention
 from .mix_attention import MixAttention
 from .mix_attention_block import MixAttentionBlock
 
 __all__ = [
     'EfficientSelfAttention', 'InverseSoftmaxMatching', 'MaskAttention',
-    'MixAttention', 'MixAttentionBlock', 'inverse_softmax_matching',
-    'masked_attention'
+    'MixAttention', 'MixAttentionBlock', 'check_num_heads',
+    'inverse_softmax_matching', 'masked_attention', 'merge_heads',
+    'multi_head_attention', 'split_heads'
 ]

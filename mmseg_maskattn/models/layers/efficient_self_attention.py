@@ -14,7 +14,10 @@ import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from mmseg.models.backbones.mit import MixFFN
+from mmseg.models.utils import nchw_to_nlc, nlc_to_nchw
 from mmseg.registry import MODELS
+
+from .attention import check_num_heads, multi_head_attention
 
 __all__ = ['EfficientSelfAttention']
 
@@ -35,8 +38,8 @@ class EfficientSelfAttention(BaseModule):
     divides the attention cost by ``sr_ratio ** 2``. A grid whose side is
     not a multiple of ``sr_ratio`` is zero-padded on the right / bottom
     before the reduction (so a grid smaller than the ratio still gives one
-    key). The attention is
-    :func:`torch.nn.functional.scaled_dot_product_attention`; the Mix-FFN
+    key). The attention is :func:`multi_head_attention`
+    (:func:`torch.nn.functional.scaled_dot_product_attention`); the Mix-FFN
     (1x1 conv, 3x3 depth-wise conv, GELU, 1x1 conv) is mmseg's
     :class:`~mmseg.models.backbones.mit.MixFFN`.
 
@@ -65,10 +68,7 @@ class EfficientSelfAttention(BaseModule):
                  norm_cfg: dict = dict(type='LN'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if num_heads <= 0 or embed_dims % num_heads != 0:
-            raise ValueError(
-                f'num_heads={num_heads} must be positive and divide '
-                f'embed_dims={embed_dims}')
+        check_num_heads(embed_dims, num_heads, type(self).__name__)
         if not isinstance(sr_ratio, int) or sr_ratio < 1:
             raise ValueError(f'sr_ratio must be an int >= 1, got {sr_ratio!r}')
         if mlp_ratio <= 0:
@@ -98,14 +98,12 @@ class EfficientSelfAttention(BaseModule):
         """Key/value tokens: ``y`` (B, H*W, C) reduced by ``sr_ratio``."""
         if self.sr_ratio == 1:
             return y
-        b, _, c = y.shape
         h, w = hw_shape
         r = self.sr_ratio
         # (B, H*W, C) -> (B, C, H, W), padded to multiples of r
-        grid = y.transpose(1, 2).reshape(b, c, h, w)
-        grid = F.pad(grid, (0, (-w) % r, 0, (-h) % r))
+        grid = F.pad(nlc_to_nchw(y, hw_shape), (0, (-w) % r, 0, (-h) % r))
         # (B, C, H/r, W/r) -> (B, H*W/r^2, C)
-        return self.sr_norm(self.sr(grid).flatten(2).transpose(1, 2))
+        return self.sr_norm(nchw_to_nlc(self.sr(grid)))
 
     def forward(self, x: torch.Tensor,
                 hw_shape: Tuple[int, int]) -> torch.Tensor:
@@ -114,21 +112,14 @@ class EfficientSelfAttention(BaseModule):
         Returns:
             Tensor: (B, H*W, C).
         """
-        b, n, c = x.shape
+        n = x.shape[1]
         if n != hw_shape[0] * hw_shape[1]:
             raise ValueError(f'{n} tokens do not match hw_shape={hw_shape}')
-        head_dims = c // self.num_heads
         y = self.norm1(x)
-        kv = self._reduced(y, hw_shape)
-        nk = kv.shape[1]
-        # (B, N, C) -> (B, heads, N, C / heads)
-        q = self.q(y).reshape(b, n, self.num_heads, head_dims).transpose(1, 2)
-        # (B, Nk, 2C) -> (2, B, heads, Nk, C / heads)
-        k, v = self.kv(kv).reshape(b, nk, 2, self.num_heads,
-                                   head_dims).permute(2, 0, 3, 1, 4)
-        out = F.scaled_dot_product_attention(
-            q, k, v, dropout_p=self.attn_drop if self.training else 0.0)
-        # (B, heads, N, C / heads) -> (B, N, C)
-        out = out.transpose(1, 2).reshape(b, n, c)
+        # (B, Nk, 2C) -> two (B, Nk, C)
+        k, v = self.kv(self._reduced(y, hw_shape)).chunk(2, dim=-1)
+        out = multi_head_attention(
+            self.q(y), k, v, self.num_heads,
+            dropout_p=self.attn_drop if self.training else 0.0)
         x = x + self.proj_drop(self.proj(out))
         return self.ffn(self.norm2(x), hw_shape, identity=x)

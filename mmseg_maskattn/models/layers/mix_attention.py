@@ -8,10 +8,11 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
+
+from .attention import check_num_heads, multi_head_attention
 
 __all__ = ['MixAttention']
 
@@ -25,8 +26,8 @@ class MixAttention(BaseModule):
     (width ``kv_dims``). Following the paper, the key/value input goes through
     an activation (GELU) before a single bias-free projection to ``2 *
     embed_dims``; the query projection has no bias and the output projection
-    has one. The attention itself is computed with
-    :func:`torch.nn.functional.scaled_dot_product_attention`.
+    has one. The attention itself is :func:`multi_head_attention`
+    (:func:`torch.nn.functional.scaled_dot_product_attention`).
 
     The Cityscapes head of the official release normalises the key/value
     input once more inside the attention (a LayerNorm of width ``kv_dims``
@@ -56,10 +57,7 @@ class MixAttention(BaseModule):
                  kv_norm_cfg: Optional[dict] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if num_heads <= 0 or embed_dims % num_heads != 0:
-            raise ValueError(
-                f'num_heads={num_heads} must be positive and divide '
-                f'embed_dims={embed_dims}')
+        check_num_heads(embed_dims, num_heads, type(self).__name__)
         self.embed_dims = embed_dims
         self.kv_dims = kv_dims
         self.num_heads = num_heads
@@ -79,18 +77,10 @@ class MixAttention(BaseModule):
         Returns:
             Tensor: (B, Nq, C).
         """
-        b, nq, c = query.shape
-        nk = kv.shape[1]
-        head_dims = c // self.num_heads
-        # (B, Nq, C) -> (B, heads, Nq, C / heads)
-        q = self.q(query).reshape(b, nq, self.num_heads,
-                                  head_dims).transpose(1, 2)
-        # (B, Nk, 2C) -> (2, B, heads, Nk, C / heads)
-        k, v = self.kv(self.kv_act(self.kv_norm(kv))).reshape(b, nk, 2, self.num_heads,
-                                               head_dims).permute(
-                                                   2, 0, 3, 1, 4)
-        out = F.scaled_dot_product_attention(
-            q, k, v, dropout_p=self.attn_drop if self.training else 0.0)
-        # (B, heads, Nq, C / heads) -> (B, Nq, C)
-        out = out.transpose(1, 2).reshape(b, nq, c)
+        q = self.q(query)
+        # (B, Nk, 2C) -> two (B, Nk, C)
+        k, v = self.kv(self.kv_act(self.kv_norm(kv))).chunk(2, dim=-1)
+        out = multi_head_attention(
+            q, k, v, self.num_heads,
+            dropout_p=self.attn_drop if self.training else 0.0)
         return self.proj_drop(self.proj(out))

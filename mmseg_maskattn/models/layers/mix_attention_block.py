@@ -134,8 +134,14 @@ class MixAttentionBlock(BaseModule):
                 constant_init(m, val=1.0, bias=0.)
         self._is_init = True
 
-    def _pooled_query(self, x: torch.Tensor,
-                      hw_shape: Tuple[int, int]) -> Tuple[torch.Tensor, tuple]:
+    def pooled_query(self, x: torch.Tensor,
+                     hw_shape: Tuple[int, int]) -> Tuple[torch.Tensor, tuple]:
+        """Queries of the Cityscapes variant: ``x`` (B, H*W, C) pooled by
+        ``query_pool_ratio``, projected, normalised and activated.
+
+        Returns:
+            tuple: (B, h*w, C) tokens and their grid (h, w).
+        """
         b, _, c = x.shape
         # (B, H*W, C) -> (B, C, H, W)
         x = x.transpose(1, 2).reshape(b, c, *hw_shape)
@@ -160,7 +166,7 @@ class MixAttentionBlock(BaseModule):
         x = self.norm1(x)
         kv = self.norm2(kv)
         if self.query_pool_ratio > 1:
-            q, pooled_hw = self._pooled_query(x, hw_shape)
+            q, pooled_hw = self.pooled_query(x, hw_shape)
             out = self.attn(q, kv)
             b, _, c = out.shape
             # (B, h*w, C) -> (B, C, h, w) -> upsample -> (B, H*W, C)
