@@ -172,6 +172,15 @@ def _m2f_head(**kw):
     return cfg
 
 
+def _open_gamma(model):
+    """DANet's attention outputs are scaled by ``gamma``, which starts at 0:
+    no gradient reaches the queries and keys until it moves."""
+    for name, p in model.named_parameters():
+        if name.endswith('gamma.scale'):
+            torch.nn.init.constant_(p, 0.5)
+    return model
+
+
 def _perturb_msda(model):
     """Give mmcv's deformable attention non-zero offset/weight layers.
 
@@ -269,7 +278,40 @@ PROTOTYPE_FSS = dict(
     channels=16,
     freeze_backbone=False)
 
+DANET_HEAD = dict(
+    type='DANetHead',
+    in_channels=32,
+    in_index=3,
+    channels=16,
+    pam_channels=4,
+    num_classes=3,
+    norm_cfg=BN)
+
 SPECS = {
+    'PositionAttention':
+    Spec(
+        dict(type='PositionAttention', in_channels=16, key_channels=4,
+             query_block=10), lambda: (torch.randn(2, 16, 5, 7), ),
+        [(2, 16, 5, 7)],
+        [(dict(key_channels=0), 'key_channels'),
+         (dict(query_block=0), 'query_block'), (dict(bogus=1), 'bogus')],
+        prepare=_open_gamma),
+    'ChannelAttention':
+    Spec(
+        dict(type='ChannelAttention'), lambda: (torch.randn(2, 8, 5, 7), ),
+        [(2, 8, 5, 7)],
+        [(dict(inverse_energy='yes'), 'inverse_energy'),
+         (dict(bogus=1), 'bogus')],
+        prepare=_open_gamma),
+    'DANetHead':
+    Spec(
+        DANET_HEAD, lambda: (_feats(), _samples(num_classes=3)),
+        [(), (), ()],
+        [(dict(pam_channels=0), 'pam_channels'),
+         (dict(pam_channels=None), 'pam_channels'),
+         (dict(bogus=1), 'bogus')],
+        call=lambda m, feats, samples: _losses(m.loss(feats, samples, {})),
+        prepare=_open_gamma),
     'MixAttention':
     Spec(
         dict(type='MixAttention', embed_dims=16, kv_dims=24, num_heads=2),

@@ -1,5 +1,9 @@
+from .danet_head import DANetHead
 from .mask2former_panoptic_head import Mask2FormerPanopticHead
 from .maskattn_unet_head import MaskAttnUNetHead
 from .umixformer_head import UMixFormerHead
 
-__all__ = ['Mask2FormerPanopticHead', 'MaskAttnUNetHead', 'UMixFormerHead']
+__all__ = [
+    'DANetHead', 'Mask2FormerPanopticHead', 'MaskAttnUNetHead',
+    'UMixFormerHead'
+]

@@ -1,15 +1,18 @@
-from .attention import (check_num_heads, masked_attention, merge_heads,
-                        multi_head_attention, split_heads)
+from .attention import (blocked_attention, check_num_heads,
+                        masked_attention, merge_heads, multi_head_attention,
+                        split_heads)
+from .channel_attention import ChannelAttention
 from .efficient_self_attention import EfficientSelfAttention
 from .inverse_softmax_matching import (InverseSoftmaxMatching,
                                        inverse_softmax_matching)
 from .mask_attention import MaskAttention
 from .mix_attention import MixAttention
 from .mix_attention_block import MixAttentionBlock
+from .position_attention import PositionAttention
 
 __all__ = [
-    'EfficientSelfAttention', 'InverseSoftmaxMatching', 'MaskAttention',
-    'MixAttention', 'MixAttentionBlock', 'check_num_heads',
-    'inverse_softmax_matching', 'masked_attention', 'merge_heads',
-    'multi_head_attention', 'split_heads'
+    'ChannelAttention', 'EfficientSelfAttention', 'InverseSoftmaxMatching',
+    'MaskAttention', 'MixAttention', 'MixAttentionBlock', 'PositionAttention',
+    'blocked_attention', 'check_num_heads', 'inverse_softmax_matching',
+    'masked_attention', 'merge_heads', 'multi_head_attention', 'split_heads'
 ]

@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
-    'check_num_heads', 'masked_attention', 'merge_heads',
-    'multi_head_attention', 'split_heads'
+    'blocked_attention', 'check_num_heads', 'masked_attention',
+    'merge_heads', 'multi_head_attention', 'split_heads'
 ]
 
 
@@ -188,3 +188,44 @@ def _attention_with_key_bias(q: torch.Tensor, k: torch.Tensor,
     out = F.scaled_dot_product_attention(
         q, k, v, dropout_p=dropout_p, scale=scale)
     return out[..., :dv]
+
+
+def blocked_attention(q: torch.Tensor,
+                      k: torch.Tensor,
+                      v: torch.Tensor,
+                      *,
+                      query_block: Optional[int] = None,
+                      scale: Optional[float] = None) -> torch.Tensor:
+    """Head-split attention computed over blocks of queries.
+
+    ``softmax(q k^T * scale) v`` for (B, heads, Nq, d) queries, computed
+    ``query_block`` queries at a time so that an unfused kernel never holds
+    more than ``B * heads * query_block * Nk`` logits (the whole
+    (Nq, Nk) matrix is never materialised when ``query_block < Nq``). Each
+    row of the result only depends on its own query, so the blocks are
+    exact.
+
+    Args:
+        q (Tensor): (B, heads | 1, Nq, d); a single head is broadcast
+            over the heads of ``v`` (queries and keys shared by the heads).
+        k (Tensor): (B, heads | 1, Nk, d).
+        v (Tensor): (B, heads, Nk, dv).
+        query_block (int, optional): Queries per block; None = all at once.
+        scale (float, optional): Logit scale; ``1 / sqrt(d)`` when None.
+
+    Returns:
+        Tensor: (B, heads, Nq, dv).
+    """
+    heads = v.shape[1]
+    # expand is a view: shared queries / keys cost no memory per head
+    q = q.expand(-1, heads, -1, -1)
+    k = k.expand(-1, heads, -1, -1)
+    nq = q.shape[2]
+    if query_block is None or query_block >= nq:
+        return F.scaled_dot_product_attention(q, k, v, scale=scale)
+    return torch.cat([
+        F.scaled_dot_product_attention(
+            q[:, :, i:i + query_block], k, v, scale=scale)
+        for i in range(0, nq, query_block)
+    ], dim=2)
+
