@@ -1,9 +1,9 @@
 """Evaluation metrics; importing this package registers them in
 ``mmseg.registry``."""
-from .metrics import (FewShotIoUMetric, MaskAPMetric, PanopticQualityMetric,
-                      pq_stats, summarize_pq)
+from .metrics import (BoundaryFScoreMetric, FewShotIoUMetric, MaskAPMetric,
+                      PanopticQualityMetric, pq_stats, summarize_pq)
 
 __all__ = [
-    'FewShotIoUMetric', 'MaskAPMetric', 'PanopticQualityMetric', 'pq_stats',
-    'summarize_pq'
+    'BoundaryFScoreMetric', 'FewShotIoUMetric', 'MaskAPMetric',
+    'PanopticQualityMetric', 'pq_stats', 'summarize_pq'
 ]

@@ -83,7 +83,8 @@ def test_dropout_only_in_effect_when_asked():
 
 @pytest.mark.parametrize('heads', [0, -2, 3, 2.0, True])
 def test_check_num_heads_names_the_owner(heads):
-    with pytest.raises(ValueError, match=r'MyLayer: num_heads=.* embed_dims=8'):
+    with pytest.raises(ValueError,
+                       match=r'MyLayer: num_heads=.* embed_dims=8'):
         check_num_heads(8, heads, 'MyLayer')
 
 
