@@ -475,6 +475,22 @@ SPECS = {
          (dict(temperature=0.0), 'temperature'), (dict(bogus=1), 'bogus')]),
     # a loss has no parameters: the backward test checks that the scalar it
     # returns is differentiable with respect to the student map
+    'DualTaskLoss':
+    Spec(
+        dict(type='DualTaskLoss'),
+        lambda: (torch.randn(2, 3, 8, 8, requires_grad=True),
+                 torch.randint(0, 3, (2, 8, 8))), [()],
+        [(dict(tau=0.0), 'tau'), (dict(reduction='avg'), 'reduction'),
+         (dict(bogus=1), 'bogus')]),
+    'GatedSpatialConv':
+    Spec(
+        dict(type='GatedSpatialConv', in_channels=8, gate_channels=1,
+             out_channels=6),
+        lambda: (torch.randn(2, 8, 6, 6), torch.randn(2, 1, 6, 6)),
+        [(2, 6, 6, 6)],
+        [(dict(in_channels=0), 'in_channels'),
+         (dict(gate_channels=1.5), 'gate_channels'),
+         (dict(bogus=1), 'bogus')]),
     'CorrelationDistillationLoss':
     Spec(
         dict(type='CorrelationDistillationLoss'),

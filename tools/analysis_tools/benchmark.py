@@ -117,6 +117,10 @@ def measure(args, config: str, reference: bool) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    # the same seed in every child: configs whose models have the same
+    # layers (e.g. mmseg's DAHead and DANetHead) get the same weights and
+    # inputs
+    torch.manual_seed(0)
     model = build_model_from_config(config).to(device)
     x = torch.randn(args.batch_size, 3, *args.shape, device=device)
     if args.part == 'head':

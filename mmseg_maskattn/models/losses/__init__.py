@@ -1,9 +1,11 @@
 from .correlation_distillation_loss import (CorrelationDistillationLoss,
                                             correlation_distillation_loss)
+from .dual_task_loss import DualTaskLoss, dual_task_loss, gradient_magnitude
 from .instance_contrastive_loss import (InstanceContrastiveLoss,
                                         instance_contrastive_loss)
 
 __all__ = [
-    'CorrelationDistillationLoss', 'InstanceContrastiveLoss',
-    'correlation_distillation_loss', 'instance_contrastive_loss'
+    'CorrelationDistillationLoss', 'DualTaskLoss', 'InstanceContrastiveLoss',
+    'correlation_distillation_loss', 'dual_task_loss', 'gradient_magnitude',
+    'instance_contrastive_loss'
 ]
