@@ -482,6 +482,14 @@ SPECS = {
                  torch.randint(0, 3, (2, 8, 8))), [()],
         [(dict(tau=0.0), 'tau'), (dict(reduction='avg'), 'reduction'),
          (dict(bogus=1), 'bogus')]),
+    'EdgeAttentionLoss':
+    Spec(
+        dict(type='EdgeAttentionLoss', threshold=0.3),
+        lambda: (torch.randn(2, 3, 8, 8, requires_grad=True),
+                 torch.randint(0, 3, (2, 8, 8)), torch.randn(2, 1, 8, 8)),
+        [()],
+        [(dict(threshold=1.5), 'threshold'),
+         (dict(reduction='avg'), 'reduction'), (dict(bogus=1), 'bogus')]),
     'GatedSpatialConv':
     Spec(
         dict(type='GatedSpatialConv', in_channels=8, gate_channels=1,
