@@ -54,7 +54,7 @@ class DANetHead(BaseDecodeHead):
                  *,
                  pam_channels: int,
                  pam_head_channels: int = 64,
-                 pam_query_block: Optional[int] = 4096,
+                 pam_query_block: Optional[int] = 2048,
                  cam_inverse_energy: bool = True,
                  **kwargs) -> None:
         if not isinstance(pam_channels, int) or isinstance(

@@ -69,7 +69,7 @@ class PositionAttention(BaseModule):
                  in_channels: int,
                  key_channels: int,
                  head_channels: int = 64,
-                 query_block: Optional[int] = 4096,
+                 query_block: Optional[int] = 2048,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = _positive_int(in_channels, 'in_channels')
