@@ -38,7 +38,9 @@ def test_two_iteration_train_then_test(toy_data_root, tmp_path):
     # load_from with a checkpoint that leaves a weight unloaded is refused
     # (StrictLoadHook) instead of training from a partly random model
     import torch
-    state = torch.load(ckpt, weights_only=False)
+
+    import mmseg_maskattn  # noqa: F401  (allow-lists mmengine's globals)
+    state = torch.load(ckpt, weights_only=True)
     del state['state_dict']['decode_head.blocks.0.norm1.weight']
     partial = tmp_path / 'partial.pth'
     torch.save(state, partial)

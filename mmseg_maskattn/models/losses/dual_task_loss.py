@@ -10,9 +10,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
-__all__ = ['DualTaskLoss', 'dual_task_loss', 'gradient_magnitude']
+from .pixel_loss_utils import check_reduction, reduce_pixels, valid_labels
 
-REDUCTIONS = ('mean', 'sum', 'none')
+__all__ = ['DualTaskLoss', 'dual_task_loss', 'gradient_magnitude']
 
 
 def gradient_magnitude(maps: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
@@ -80,15 +80,8 @@ def dual_task_loss(seg_logits: torch.Tensor,
             'logits to the label first')
     if not tau > 0:
         raise ValueError(f'dual_task_loss: tau must be > 0, got {tau!r}')
-    if reduction not in REDUCTIONS:
-        raise ValueError(f'dual_task_loss: reduction must be one of '
-                         f'{REDUCTIONS}, got {reduction!r}')
-    valid = seg_label != ignore_index
-    bad = seg_label[valid]
-    bad = bad[(bad < 0) | (bad >= k)]
-    if bad.numel():
-        raise ValueError(f'dual_task_loss: labels {bad.unique().tolist()} '
-                         f'outside 0..{k - 1} (ignore_index={ignore_index})')
+    check_reduction(reduction, 'dual_task_loss')
+    valid = valid_labels(seg_label, k, ignore_index, 'dual_task_loss')
     if gumbel_noise is None:
         uniform = torch.rand_like(seg_logits).clamp_(1e-10, 1 - 1e-10)
         gumbel_noise = -torch.log(-torch.log(uniform))
@@ -103,13 +96,7 @@ def dual_task_loss(seg_logits: torch.Tensor,
     keep = valid & (pad[:, :-2, 1:-1] > 0) & (pad[:, 2:, 1:-1] > 0) & (
         pad[:, 1:-1, :-2] > 0) & (pad[:, 1:-1, 2:] > 0)
     loss = diff * keep
-    if reduction == 'none':
-        return loss
-    if reduction == 'sum':
-        return loss.sum()
-    if avg_factor is None:
-        return loss.sum() / keep.sum().clamp(min=1)
-    return loss.sum() / avg_factor
+    return reduce_pixels(loss, keep, reduction, avg_factor)
 
 
 @MODELS.register_module()
@@ -137,9 +124,7 @@ class DualTaskLoss(nn.Module):
         super().__init__()
         if not tau > 0:
             raise ValueError(f'DualTaskLoss: tau must be > 0, got {tau!r}')
-        if reduction not in REDUCTIONS:
-            raise ValueError(f'DualTaskLoss: reduction must be one of '
-                             f'{REDUCTIONS}, got {reduction!r}')
+        check_reduction(reduction, 'DualTaskLoss')
         self.tau = tau
         self.loss_weight = loss_weight
         self.reduction = reduction

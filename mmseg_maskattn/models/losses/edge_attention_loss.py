@@ -10,9 +10,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
-__all__ = ['EdgeAttentionLoss', 'edge_attention_loss']
+from .pixel_loss_utils import check_reduction, reduce_pixels, valid_labels
 
-REDUCTIONS = ('mean', 'sum', 'none')
+__all__ = ['EdgeAttentionLoss', 'edge_attention_loss']
 
 
 def edge_attention_loss(seg_logits: torch.Tensor,
@@ -58,27 +58,13 @@ def edge_attention_loss(seg_logits: torch.Tensor,
     if not 0 <= threshold < 1:
         raise ValueError('edge_attention_loss: threshold must be in [0, 1), '
                          f'got {threshold!r}')
-    if reduction not in REDUCTIONS:
-        raise ValueError(f'edge_attention_loss: reduction must be one of '
-                         f'{REDUCTIONS}, got {reduction!r}')
-    valid = seg_label != ignore_index
-    bad = seg_label[valid]
-    bad = bad[(bad < 0) | (bad >= k)]
-    if bad.numel():
-        raise ValueError(
-            f'edge_attention_loss: labels {bad.unique().tolist()} outside '
-            f'0..{k - 1} (ignore_index={ignore_index})')
+    check_reduction(reduction, 'edge_attention_loss')
+    valid = valid_labels(seg_label, k, ignore_index, 'edge_attention_loss')
     keep = (torch.sigmoid(edge_logits.detach())[:, 0] > threshold) & valid
     target = torch.where(keep, seg_label, ignore_index).long()
     loss = F.cross_entropy(
         seg_logits, target, ignore_index=ignore_index, reduction='none')
-    if reduction == 'none':
-        return loss
-    if reduction == 'sum':
-        return loss.sum()
-    if avg_factor is None:
-        return loss.sum() / keep.sum().clamp(min=1)
-    return loss.sum() / avg_factor
+    return reduce_pixels(loss, keep, reduction, avg_factor)
 
 
 @MODELS.register_module()
@@ -108,9 +94,7 @@ class EdgeAttentionLoss(nn.Module):
         if not 0 <= threshold < 1:
             raise ValueError('EdgeAttentionLoss: threshold must be in '
                              f'[0, 1), got {threshold!r}')
-        if reduction not in REDUCTIONS:
-            raise ValueError(f'EdgeAttentionLoss: reduction must be one of '
-                             f'{REDUCTIONS}, got {reduction!r}')
+        check_reduction(reduction, 'EdgeAttentionLoss')
         self.threshold = threshold
         self.loss_weight = loss_weight
         self.reduction = reduction
