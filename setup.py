@@ -30,7 +30,9 @@ setup(
     long_description=readme(),
     long_description_content_type='text/markdown',
     license='Apache-2.0',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects')),
+    # Only the package: tests/ and its sub-packages stay out of the install.
+    packages=find_packages(include=('mmseg_maskattn',
+                                    'mmseg_maskattn.*')),
     python_requires='>=3.8',
     install_requires=[
         'torch<2.14',

@@ -43,6 +43,11 @@ from mmseg.registry import DATASETS
 import mmseg_maskattn  # noqa: F401
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+# Import the package from this checkout (the revision the table names),
+# not from wherever it is installed.
+ENV = dict(os.environ,
+           PYTHONPATH=os.pathsep.join(
+               p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
 ITERS = 300
 FOLDS = (0, 1, 2)
 # backbone: {name: config pattern ({fold} is filled in)}
@@ -87,7 +92,8 @@ TABLES = {
 
 def _run(args):
     print('+', ' '.join(args), flush=True)
-    subprocess.run([sys.executable] + args, cwd=ROOT, check=True)
+    subprocess.run([sys.executable] + args, cwd=ROOT, env=ENV,
+                   check=True)
 
 
 def _test_metrics(work_dir):

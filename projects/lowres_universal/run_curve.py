@@ -32,6 +32,11 @@ import subprocess
 import sys
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+# Import the package from this checkout (the revision the table names),
+# not from wherever it is installed.
+ENV = dict(os.environ,
+           PYTHONPATH=os.pathsep.join(
+               p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
 CONFIGS = 'projects/lowres_universal/configs/'
 ITERS = 400
 # set: (table file, {name: config of the 400-iteration schedule})
@@ -116,7 +121,8 @@ def main():
         if args.force or not osp.isfile(osp.join(work, f'iter_{ITERS}.pth')):
             cmd = ['tools/train.py', config, '--work-dir', work]
             print('+', ' '.join(cmd), flush=True)
-            subprocess.run([sys.executable] + cmd, cwd=ROOT, check=True)
+            subprocess.run([sys.executable] + cmd, cwd=ROOT, env=ENV,
+                           check=True)
         for step, metrics in sorted(val_results(work).items()):
             values = ' | '.join(f'{metrics[k]:.2f}' for k in METRICS)
             lines.append(f'| {name} | {step} | {values} |')

@@ -30,6 +30,11 @@ import sys
 import time
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+# Import the package from this checkout (the revision the table names),
+# not from wherever it is installed.
+ENV = dict(os.environ,
+           PYTHONPATH=os.pathsep.join(
+               p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
 CONFIGS = 'projects/lowres_universal/configs/'
 ITERS = 100
 # name: config of the study schedule
@@ -54,7 +59,7 @@ METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ', 'mask/mAP',
 def _run(args, **kwargs):
     print('+', ' '.join(args), flush=True)
     return subprocess.run([sys.executable] + args,
-                          cwd=ROOT,
+                          cwd=ROOT, env=ENV,
                           check=True,
                           **kwargs)
 

@@ -25,6 +25,11 @@ import sys
 import time
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+# Import the package from this checkout (the revision the table names),
+# not from wherever it is installed.
+ENV = dict(os.environ,
+           PYTHONPATH=os.pathsep.join(
+               p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
 # name: (config, iterations)
 MODELS = {
     'U-MixFormer-B0':
@@ -36,7 +41,8 @@ MODELS = {
 
 def _run(args):
     print('+', ' '.join(args), flush=True)
-    subprocess.run([sys.executable] + args, cwd=ROOT, check=True)
+    subprocess.run([sys.executable] + args, cwd=ROOT, env=ENV,
+                   check=True)
 
 
 def _test_metrics(work_dir):
@@ -50,7 +56,7 @@ def _complexity(config):
         sys.executable, 'tools/analysis_tools/get_flops.py', config,
         '--shape', '180', '240', '--depth', '0'
     ],
-                         cwd=ROOT,
+                         cwd=ROOT, env=ENV,
                          check=True,
                          capture_output=True,
                          text=True).stdout
