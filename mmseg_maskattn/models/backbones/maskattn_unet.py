@@ -3,6 +3,18 @@
 MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
 Low-Resolution Image Segmentation (Cheng et al., 2025),
 https://arxiv.org/abs/2503.10686
+
+Initialisation: the authors' code (https://github.com/Belis0811/MaskUnet,
+whose README presents it as the paper's implementation; read:
+``code/coco/coco_semantic.py``, ``coco_instance.py``, ``coco_panoptic.py``,
+``code/ade20k/ade_semantic.py``) has no initialisation code: its U-Net,
+built differently from the paper's description, trains from PyTorch's
+defaults. Like the architecture, which follows the paper rather than that
+code (see configs/maskattn_unet/README.md), the initialisation is the mmcv /
+PyTorch default of each layer used here, given when the layer is built and
+kept by :meth:`MaskAttnUNet.init_weights`, which documents it; so the conv
+blocks start from mmcv's Kaiming normal, not from PyTorch's default as in
+the authors' code.
 """
 from typing import List, Optional, Sequence
 
@@ -52,6 +64,11 @@ class MaskAttnUNet(BaseModule):
     (and their mask scores) by that factor. The default (8, 4, 2, 1, 1)
     gives 256 keys at every stage of a 128x128 input, so the attention of
     stage 0 costs 16384 x 256 scores per head instead of 16384².
+
+    Initialisation (``init_cfg=None``, see :meth:`init_weights`): the
+    convs keep mmcv's ConvModule default and the attention modules
+    PyTorch's default. The authors' code instead leaves its convs at
+    PyTorch's default (see the module docstring).
 
     Args:
         in_channels (int): Input image channels.
@@ -142,6 +159,31 @@ class MaskAttnUNet(BaseModule):
                 _ConvBlock(2 * widths[i], widths[i], num_convs, conv_cfg,
                            norm_cfg, act_cfg), attention(i))
             for i in range(num_stages - 1))
+
+    def init_weights(self) -> None:
+        """Keep the initialisation the layers get when they are built.
+
+        With ``init_cfg=None`` every layer already holds its mmcv / PyTorch
+        default, and this method leaves the weights as they are: it draws
+        no random number, so a model built after ``torch.manual_seed(s)``
+        starts from the same weights whether or not ``init_weights`` runs
+        (mmengine's Runner calls it before training). The rule:
+
+        * The convs of the conv blocks and of ``up_convs`` (ConvModules):
+          mmcv's default, Kaiming normal N(0, sqrt(2 / fan_out)) with
+          fan_out = out_channels * k * k (ReLU gain; leaky-ReLU gain for a
+          LeakyReLU ``act_cfg``), bias 0 where there is one; their norms
+          weight 1, bias 0.
+        * Each :class:`MaskAttention`: PyTorch's default for every linear
+          and conv, LayerNorm 1 / 0 (see its docstring).
+
+        With a user ``init_cfg``, mmengine's initialisation from that
+        config runs instead.
+        """
+        if self.init_cfg is None:
+            self._is_init = True
+            return
+        super().init_weights()
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         factor = 2**(self.num_stages - 1)

@@ -62,6 +62,12 @@ class MaskAttnUNetHead(BaseDecodeHead):
     by more than the bias difference (about -0.06), and the model stayed at
     background (``projects/lowres_universal/head_activity.py``).
 
+    Initialisation (see :meth:`init_weights`) is that of an mmseg decode
+    head. The authors' code (https://github.com/Belis0811/MaskUnet) has no
+    initialisation code and no embedding head (its last layer, a 1x1 conv +
+    BatchNorm + ReLU, keeps PyTorch's defaults), so nothing there maps onto
+    these layers.
+
     Training samples must carry ``gt_instance_seg`` (PixelData, (1, H, W):
     0 = no instance, k > 0 instance k, ignore index unlabelled), as packed
     by ``PackPanopticSegInputs``.
@@ -148,6 +154,17 @@ class MaskAttnUNetHead(BaseDecodeHead):
         self.loss_instance = MODELS.build(loss_instance)
 
     def init_weights(self) -> None:
+        """Initialise the head (mmseg / mmcv defaults plus the prior).
+
+        * ``conv_seg``: weight N(0, 0.01) and bias 0 (mmseg's
+          ``BaseDecodeHead`` ``init_cfg``); with ``class_prior`` the bias
+          is then set to log π_k.
+        * ``pre`` and the ``embed_convs`` (ConvModules): mmcv's default,
+          Kaiming normal N(0, sqrt(2 / fan_out)) with fan_out =
+          out_channels * 3 * 3, bias 0 where there is one, norms 1 / 0.
+        * ``conv_embed``: PyTorch's default, weight and bias
+          ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+        """
         super().init_weights()
         if self.class_prior is not None:
             with torch.no_grad():

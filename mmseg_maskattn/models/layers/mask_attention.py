@@ -2,6 +2,16 @@
 
 MaskAttn-UNet: A Mask Attention-Driven Framework for Universal Low-Resolution
 Image Segmentation (Cheng et al., 2025), https://arxiv.org/abs/2503.10686
+
+Initialisation follows the authors' code
+(https://github.com/Belis0811/MaskUnet, whose README presents it as the
+paper's implementation; read:
+``code/coco/coco_semantic.py``, ``coco_instance.py``, ``coco_panoptic.py``,
+``code/ade20k/ade_semantic.py``): the model is built and trained without any
+initialisation code, so its attention's query / key / value linears and
+LayerNorm start from PyTorch's defaults. Every layer of
+:class:`MaskAttention` keeps PyTorch's default, which it gets when it is
+built (see the class docstring and :meth:`MaskAttention.init_weights`).
 """
 from typing import Optional, Tuple
 
@@ -68,6 +78,20 @@ class MaskAttention(BaseModule):
     mode a pooled key is therefore kept when the mean score of its window
     is >= 0.
 
+    Initialisation (``init_cfg=None``), as in the authors' code (see the
+    module docstring), is PyTorch's default for every layer:
+
+    * ``q``, ``kv``, ``proj`` and the FFN linears ``ffn.layers.0.0`` and
+      ``ffn.layers.1``: weight and bias ~ U(-1/sqrt(fan_in),
+      1/sqrt(fan_in)), fan_in = C (``mlp_ratio * C`` for ``ffn.layers.1``).
+    * The score conv ``score`` (1x1, C -> 1): the same, fan_in = C.
+    * ``norm``: weight 1, bias 0.
+
+    The authors' code has query / key / value linears and a LayerNorm
+    (PyTorch's default there too) but no learned score, output projection
+    or FFN; those follow the paper's description here. With a user
+    ``init_cfg``, mmengine's initialisation from that config runs instead.
+
     Args:
         embed_dims (int): Channels ``C`` of the input and of the output.
         num_heads (int): Attention heads; must divide ``embed_dims``.
@@ -129,6 +153,19 @@ class MaskAttention(BaseModule):
             act_cfg=act_cfg,
             ffn_drop=drop_rate,
             add_identity=True)
+
+    def init_weights(self) -> None:
+        """Keep PyTorch's default, which every layer gets when it is built
+        (see the class docstring).
+
+        With ``init_cfg=None`` the weights are left as they are and no
+        random number is drawn; with a user ``init_cfg``, mmengine's
+        initialisation from that config runs.
+        """
+        if self.init_cfg is None:
+            self._is_init = True
+            return
+        super().init_weights()
 
     def key_masks(
         self, kv_map: torch.Tensor
