@@ -110,7 +110,11 @@ class ConvolutionalSelfAttention(BaseModule):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """He-normal init of the value transforms (fan-out ``k*k*C``)."""
+        """He-normal value transforms, N(0, sqrt(2 / (k*k*C))); bias 0.
+
+        The LVT release's rule: its grouped 1x1 conv holding the transforms
+        is drawn with the fan-out ``k*k*C`` at construction.
+        """
         fan_out = self.value_weight.shape[0] * self.embed_dims
         nn.init.normal_(self.value_weight, 0., math.sqrt(2. / fan_out))
         if self.value_bias is not None:
@@ -187,7 +191,12 @@ class SharedAtrousConv(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Kaiming-uniform weight; bias uniform in +-1/sqrt(fan_in=9)."""
+        """Kaiming-uniform weight, bias U(+-1/3), as the LVT release.
+
+        The release's ``init='kaiming'`` (its default and the one of its
+        configs): ``kaiming_uniform_`` with a=0 and fan-in 9, i.e.
+        U(+-sqrt(6 / 9)), and a bias bound sqrt(groups / (9 * C)) = 1/3.
+        """
         nn.init.kaiming_uniform_(self.weight)
         if self.bias is not None:
             nn.init.uniform_(self.bias, -1. / 3., 1. / 3.)
@@ -674,16 +683,48 @@ class LVT(BaseModule):
             self.layers.append(nn.ModuleList([patch_embed, blocks]))
 
     def init_weights(self) -> None:
-        """Initialize weights or load the ``init_cfg`` checkpoint.
+        """Initialize weights as the LVT release does, or load ``init_cfg``.
 
-        Without ``init_cfg``: truncated-normal (std 0.02) linears, unit
-        norms, He-normal (fan-out) convs, as in SegFormer/LVT; the CSA value
-        transforms and the RASA atrous kernels keep their own init.
+        Without ``init_cfg`` every parameter gets the initialisation of the
+        official LVT code (Yang et al., CVPR 2022,
+        https://arxiv.org/abs/2112.10809; release
+        https://github.com/Chenglin-Yang/LVT,
+        ``segmentation/mmseg/models/backbones/lvt.py``, the encoder of
+        U-MixFormer-LVT). The release initialises at construction (its own
+        ``init_weights`` does nothing); the rule it ends up with is:
+
+        * ``nn.Linear`` (CSA attention generator and projection, RASA q, kv
+          and projection, the stage-1 FFN): truncated normal, std 0.02, cut
+          at +-2; bias 0.
+        * ``nn.LayerNorm``: weight 1, bias 0.
+        * Patch-embedding convs and RASA spatial-reduction convs:
+          N(0, sqrt(2 / fan_out)), fan_out = kh * kw * out_channels /
+          groups; bias 0.
+        * CSA value transforms: N(0, sqrt(2 / (k * k * C))), the fan-out of
+          the release's grouped 1x1 conv; bias 0 (the release has none).
+        * RASA shared atrous kernel (the release's ``init='kaiming'``):
+          ``kaiming_uniform_`` (a=0, fan-in 9), U(+-sqrt(6 / 9)); bias
+          U(+-1/3).
+        * FFNs with the depth-wise conv (stages 2-4): fc1, dwconv and fc2
+          keep PyTorch's default, U(+-1/sqrt(fan_in)) for weight and bias.
+          In the release they are ``nn.Conv2d`` layers (1x1, 3x3
+          depth-wise, 1x1), which no init touches: the model-wide init
+          covers only ``nn.Linear`` and ``nn.LayerNorm``. Our fc1 / fc2
+          are the equivalent ``nn.Linear`` layers, with the same default.
         """
         init_cfg = self.init_cfg
         if init_cfg is None:
+            torch_default = {
+                layer
+                for m in self.modules()
+                if isinstance(m, LVTFFN) and m.dwconv is not None
+                for layer in (m.fc1, m.dwconv, m.fc2)
+            }
             for m in self.modules():
-                if isinstance(m, nn.Linear):
+                if m in torch_default or isinstance(
+                        m, (ConvolutionalSelfAttention, SharedAtrousConv)):
+                    m.reset_parameters()
+                elif isinstance(m, nn.Linear):
                     trunc_normal_init(m, std=.02, bias=0.)
                 elif isinstance(m, nn.LayerNorm):
                     constant_init(m, val=1.0, bias=0.)

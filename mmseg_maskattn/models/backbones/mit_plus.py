@@ -30,6 +30,18 @@ class MixVisionTransformerPlus(MixVisionTransformer):
     those of :class:`~mmseg.models.backbones.MixVisionTransformer`, so MiT
     checkpoints load unchanged.
 
+    Initialisation (without ``init_cfg``) is mmseg's MiT ``init_weights``,
+    inherited unchanged; the release's backbone
+    (https://github.com/julian-klitzing/u-mixformer,
+    ``mmseg/models/backbones/mit_multi.py``) is a copy of mmseg's MiT with
+    the same method (SegFormer's rule): ``nn.Linear`` truncated normal, std
+    0.02 (cut at +-2), bias 0; ``nn.LayerNorm`` weight 1, bias 0;
+    ``nn.Conv2d`` (patch embeddings, spatial reductions, Mix-FFN convs)
+    N(0, sqrt(2 / fan_out)) with fan_out = kh * kw * out_channels /
+    groups, bias 0. The input projection of each ``nn.MultiheadAttention``
+    is a bare parameter, not a linear layer, so it keeps PyTorch's own
+    init: Xavier-uniform weight, zero bias.
+
     Args:
         extra_stage (int): 0-based stage whose intermediate blocks are tapped.
         extra_interval (int): Tap every ``extra_interval``-th block.
