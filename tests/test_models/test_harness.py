@@ -287,6 +287,40 @@ DANET_HEAD = dict(
     num_classes=3,
     norm_cfg=BN)
 
+GSCNN_HEAD = dict(
+    type='GSCNNHead',
+    in_channels=HEAD_CHANNELS,
+    in_index=[0, 1, 2, 3],
+    channels=8,
+    shape_channels=(8, 4, 4, 2),
+    dilations=(1, 2),
+    low_level_channels=4,
+    num_classes=3,
+    norm_cfg=BN)
+
+GSCNN_BACKBONE = dict(
+    type='ResNetV1c',
+    depth=18,
+    base_channels=8,
+    stem_channels=8,
+    dilations=(1, 1, 2, 4),
+    strides=(1, 2, 1, 1),
+    norm_cfg=BN)
+
+
+def _edge_samples(batch=2, size=64, num_classes=3):
+    """Semantic samples with the ``gt_edge_map`` of mmseg's GenerateEdge."""
+    samples = _samples(batch, size, num_classes)
+    for s in samples:
+        s.gt_edge_map = PixelData(data=torch.randint(0, 2, (1, size, size)))
+    return samples
+
+
+def _canny(batch=2, size=64):
+    """A stand-in for the image gradient the GSCNN segmentor appends."""
+    return (torch.rand(batch, 1, size, size) > 0.8).float()
+
+
 SPECS = {
     'PositionAttention':
     Spec(
@@ -490,6 +524,29 @@ SPECS = {
         [()],
         [(dict(threshold=1.5), 'threshold'),
          (dict(reduction='avg'), 'reduction'), (dict(bogus=1), 'bogus')]),
+    'GSCNNHead':
+    Spec(
+        GSCNN_HEAD, lambda: (_feats() + [_canny()], _edge_samples()),
+        [(), (), (), ()],
+        [(dict(shape_channels=(8, 4, 4)), 'shape_channels'),
+         (dict(dilations=(2, 4)), 'dilations'),
+         (dict(low_level_channels=0), 'low_level_channels'),
+         (dict(with_shape_stream=False), 'loss_edge'),
+         (dict(input_transform='resize_concat'), 'input_transform'),
+         (dict(bogus=1), 'bogus')],
+        call=lambda m, feats, samples: _losses(m.loss(feats, samples, {}))),
+    'GSCNN':
+    Spec(
+        dict(
+            type='GSCNN',
+            backbone=GSCNN_BACKBONE,
+            decode_head=dict(GSCNN_HEAD, in_channels=[8, 16, 32, 64]),
+            test_cfg=dict(mode='whole')),
+        lambda: (torch.randn(2, 3, 64, 64), _edge_samples()),
+        [(), (), (), ()],
+        [(dict(canny_thresholds=(100, 10)), 'canny_thresholds'),
+         (dict(bogus=1), 'bogus')],
+        call=lambda m, x, samples: _losses(m.loss(x, samples))),
     'GatedSpatialConv':
     Spec(
         dict(type='GatedSpatialConv', in_channels=8, gate_channels=1,

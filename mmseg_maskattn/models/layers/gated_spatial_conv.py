@@ -35,8 +35,8 @@ class GatedSpatialConv(BaseModule):
         out_channels (int, optional): Output channels; C when None.
         norm_cfg (dict): Normalisation of the gate (BN in the paper).
         act_cfg (dict): Activation inside the gate.
-        init_cfg (dict, optional): mmengine initialisation config; the
-            layers keep PyTorch's default without it.
+        init_cfg (dict, optional): mmengine initialisation config; without
+            it, :meth:`init_weights` follows the authors' release.
     """
 
     def __init__(self,
@@ -64,6 +64,24 @@ class GatedSpatialConv(BaseModule):
             build_norm_layer(norm_cfg, 1)[1], nn.Sigmoid())
         self.conv = nn.Conv2d(
             in_channels, out_channels or in_channels, 1, bias=False)
+        if init_cfg is None:
+            self.init_weights()
+
+    def init_weights(self) -> None:
+        """Initialise as the authors' release (nv-tlabs/GSCNN) does.
+
+        Without ``init_cfg``: the output 1x1 conv is Xavier-normal
+        (no bias); the gate's convs keep PyTorch's default (weight and bias
+        ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))) and its BatchNorms 1 / 0.
+        """
+        if self.init_cfg is not None:
+            super().init_weights()
+            return
+        for m in self.gate:
+            if isinstance(m, (nn.Conv2d, nn.modules.batchnorm._BatchNorm)):
+                m.reset_parameters()
+        nn.init.xavier_normal_(self.conv.weight)
+        self._is_init = True
 
     def forward(self, s: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
         """Gate ``s`` (B, C, H, W) by ``r`` (B, C_r, H, W)."""
