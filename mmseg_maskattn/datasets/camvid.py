@@ -3,6 +3,7 @@ from typing import Dict, Optional, Sequence, Union
 
 from mmseg.registry import DATASETS
 
+from ..utils import IGNORE_INDEX
 from .checked_seg_dataset import CheckedSegDataset
 
 __all__ = ['CamVidDataset', 'CAMVID_CLASSES', 'CAMVID_PALETTE']
@@ -63,7 +64,7 @@ class CamVidDataset(CheckedSegDataset):
     #: Label id of the ``Unlabelled`` (void) pixels in the label PNGs.
     VOID_LABEL = 11
     #: Value void pixels get; losses and ``IoUMetric`` ignore it.
-    IGNORE_INDEX = 255
+    IGNORE_INDEX = IGNORE_INDEX
     #: First ``metainfo`` class that collects every class not listed.
     BACKGROUND = 'background'
 

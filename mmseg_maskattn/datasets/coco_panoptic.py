@@ -11,9 +11,6 @@ from .checked_seg_dataset import CheckedSegDataset
 
 __all__ = ['CocoPanopticSegDataset']
 
-#: Label of the categories that a class subset leaves out.
-IGNORE_INDEX = 255
-
 
 @DATASETS.register_module()
 class CocoPanopticSegDataset(CheckedSegDataset):

@@ -28,7 +28,7 @@ import json
 import os
 import os.path as osp
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import mmcv
 import mmengine.fileio as fileio
@@ -38,6 +38,8 @@ from mmengine.structures import PixelData
 from mmseg.registry import DATASETS
 from mmseg.structures import SegDataSample
 from torch.utils.data import Dataset
+
+from ..utils import IGNORE_INDEX, is_int
 
 __all__ = [
     'EpisodicDataset', 'fold_novel_classes', 'split_classes',
@@ -56,7 +58,6 @@ NOVEL_IN_TRAIN = ('drop', 'background')
 FOLD_LIST_FORMAT = 'mmseg_maskattn.fss_fold_list'
 FOLD_LIST_VERSION = 1
 
-IGNORE_INDEX = 255
 _NUM_LABELS = 256  # labels are uint8 after mmseg's LoadAnnotations
 # Keys copied from the query's pipeline results into the metainfo, as
 # mmseg's PackSegInputs does; missing ones get the defaults below.
@@ -65,11 +66,6 @@ _META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
 _META_DEFAULTS = dict(scale_factor=(1.0, 1.0), flip=False, flip_direction=None)
 # Fixed fold layouts: (number of eligible classes, number of folds).
 _FIXED_RULES = dict(pascal=(20, 4), coco=(80, 4))
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(
-        value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def fold_novel_classes(
@@ -125,7 +121,7 @@ def fold_novel_classes(
                              'novel_classes list')
         novel = []
         for c in novel_classes:
-            if not _is_int(c) or int(c) not in eligible:
+            if not is_int(c) or int(c) not in eligible:
                 raise ValueError(
                     f'novel class {c!r} is not an eligible class of the '
                     f'dataset (eligible class ids: {eligible})')
@@ -136,10 +132,10 @@ def fold_novel_classes(
     if novel_classes is not None:
         raise ValueError(f'novel_classes is only used with split_rule='
                          f"'explicit', got split_rule={split_rule!r}")
-    if not _is_int(num_folds) or num_folds < 1:
+    if not is_int(num_folds) or num_folds < 1:
         raise ValueError(f'num_folds must be a positive int, got '
                          f'{num_folds!r}')
-    if not _is_int(fold) or not 0 <= fold < num_folds:
+    if not is_int(fold) or not 0 <= fold < num_folds:
         raise ValueError(f'fold must be an int in [0, {num_folds}) '
                          f'(num_folds={num_folds}), got {fold!r}')
     if split_rule in _FIXED_RULES:
@@ -195,7 +191,7 @@ def split_classes(
             see :func:`fold_novel_classes`.
     """
     for c in ignore_classes:
-        if not _is_int(c) or not 0 <= c < num_classes:
+        if not is_int(c) or not 0 <= c < num_classes:
             raise ValueError(f'ignore class {c!r} is not a class id of the '
                              f'dataset (0..{num_classes - 1})')
     eligible = [c for c in range(num_classes) if c not in ignore_classes]
@@ -562,7 +558,7 @@ class EpisodicDataset(Dataset):
                                                      1), ('num_episodes',
                                                           num_episodes, 1),
                                  ('support_retries', support_retries, 1)):
-            if not _is_int(value) or value < low:
+            if not is_int(value) or value < low:
                 raise ValueError(f'{name} must be an int >= {low}, got '
                                  f'{value!r}')
         self._check_seed(seed)
@@ -641,7 +637,7 @@ class EpisodicDataset(Dataset):
 
     @staticmethod
     def _check_seed(seed: int) -> None:
-        if not _is_int(seed) or seed < 0:
+        if not is_int(seed) or seed < 0:
             raise ValueError(f'seed must be a non-negative int, got {seed!r}')
 
     def set_seed(self, seed: int) -> None:
@@ -666,7 +662,7 @@ class EpisodicDataset(Dataset):
             dict: ``class_id``, ``query`` (image index in the wrapped
             dataset) and ``supports`` (list of ``shot`` image indices).
         """
-        if not _is_int(index) or not 0 <= index < self.num_episodes:
+        if not is_int(index) or not 0 <= index < self.num_episodes:
             raise IndexError(f'episode index {index!r} out of range '
                              f'[0, {self.num_episodes})')
         rng = np.random.default_rng([self.seed, int(index)])

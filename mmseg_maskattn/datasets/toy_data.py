@@ -56,6 +56,8 @@ from typing import Dict, List, Tuple, Union
 import numpy as np
 from PIL import Image
 
+from ..utils import is_int
+
 __all__ = [
     'TOY_CLASSES', 'TOY_PALETTE', 'TOY_THING_CLASSES', 'TOY_STUFF_CLASSES',
     'TOY_SPLITS', 'STAMP_FILE', 'GENERATOR_VERSION', 'render_toy_sample',
@@ -214,7 +216,7 @@ def render_toy_sample(
 
 
 def _check_size(size: int) -> None:
-    if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
+    if not is_int(size):
         raise TypeError(f'size must be an int, got {size!r}')
     if not _MIN_SIZE <= size <= _MAX_SIZE:
         raise ValueError(f'size must be in [{_MIN_SIZE}, {_MAX_SIZE}], '
@@ -222,7 +224,7 @@ def _check_size(size: int) -> None:
 
 
 def _check_count(name: str, value: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+    if not is_int(value):
         raise TypeError(f'{name} must be an int, got {value!r}')
     if not 1 <= value <= 99999:
         raise ValueError(f'{name} must be in [1, 99999], got {value}')
@@ -395,8 +397,7 @@ def generate_toy_dataset(out_dir: Union[str, os.PathLike],
     _check_count('num_train', num_train)
     _check_count('num_val', num_val)
     _check_size(size)
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) \
-            or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f'seed must be a non-negative int, got {seed!r}')
     if osp.exists(out_dir) and not osp.isdir(out_dir):
         raise NotADirectoryError(

@@ -5,8 +5,9 @@ import mmcv
 import numpy as np
 from mmseg.registry import TRANSFORMS
 
+from ...utils import IGNORE_INDEX
 from .load_instance_annotations import INSTANCE_MAP_DTYPE, _as_id_list
-from .load_panoptic_annotations import IGNORE_INDEX, LoadPanopticAnnotations
+from .load_panoptic_annotations import LoadPanopticAnnotations
 
 __all__ = ['CITYSCAPES_LABEL_TO_TRAIN_ID', 'LoadCityscapesPanopticAnnotations']
 

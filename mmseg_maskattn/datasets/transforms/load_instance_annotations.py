@@ -7,6 +7,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from ...utils import is_int
+
 __all__ = ['LoadInstanceAnnotations', 'check_map_size', 'read_image_file']
 
 #: Accepted values of ``semantic_from``.
@@ -109,8 +111,7 @@ class LoadInstanceAnnotations(BaseTransform):
                              f'{SEMANTIC_SOURCES}, got {semantic_from!r}')
         for key, value in (('thing_class', thing_class), ('background_class',
                                                           background_class)):
-            if not isinstance(value, (int, np.integer)) or isinstance(
-                    value, bool) or not 0 <= value <= 255:
+            if not is_int(value) or not 0 <= value <= 255:
                 raise ValueError(f'{name}: {key} must be an int in [0, 255] '
                                  f'(a uint8 class id), got {value!r}')
         if thing_class == background_class:
@@ -243,7 +244,7 @@ def _as_id_list(ids: Sequence[int], owner: str, key: str) -> list:
                         f'{ids!r}')
     out = []
     for value in ids:
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        if not is_int(value):
             raise TypeError(f'{owner}: {key} must hold ints, got {value!r}')
         out.append(int(value))
     return out

@@ -6,13 +6,11 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from ...utils import IGNORE_INDEX
 from .load_instance_annotations import (INSTANCE_MAP_DTYPE, _as_id_list,
                                         check_map_size, read_image_file)
 
 __all__ = ['LoadPanopticAnnotations']
-
-#: Semantic id of unlabelled pixels and of ignored categories.
-IGNORE_INDEX = 255
 
 
 @TRANSFORMS.register_module()

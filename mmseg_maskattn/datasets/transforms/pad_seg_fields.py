@@ -2,9 +2,10 @@
 from typing import Sequence, Tuple, Union
 
 import mmcv
-import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
+
+from ...utils import is_int
 
 __all__ = ['PadSegFields']
 
@@ -59,11 +60,10 @@ class PadSegFields(BaseTransform):
                  size: Union[int, Tuple[int, int]],
                  img_pad_val: Union[int, float] = 0,
                  seg_pad_val: int = 255) -> None:
-        if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        if is_int(size):
             size = (int(size), int(size))
-        if not (isinstance(size, Sequence) and len(size) == 2 and all(
-                isinstance(s, (int, np.integer)) and not isinstance(s, bool)
-                and s > 0 for s in size)):
+        if not (isinstance(size, Sequence) and len(size) == 2
+                and all(is_int(s) and s > 0 for s in size)):
             raise ValueError(f'{type(self).__name__}: size must be a '
                              'positive int or a (h, w) pair of positive '
                              f'ints, got {size!r}')

@@ -34,9 +34,10 @@ from mmengine.logging import MMLogger, print_log
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
+from ...utils import IGNORE_INDEX
+
 __all__ = ['FewShotIoUMetric']
 
-IGNORE_INDEX = 255
 # Columns of one stored result row.
 _CLASS, _FG_I, _FG_U, _BG_I, _BG_U = range(5)
 

@@ -37,7 +37,8 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from .panoptic_quality_metric import _field, _id_map, _is_int
+from ...utils import is_int
+from .panoptic_quality_metric import _field, _id_map
 
 __all__ = ['MaskAPMetric']
 
@@ -82,11 +83,11 @@ def _thing_segments(segments: Any, where: str, num_classes: int,
             raise ValueError(f"{where}['segments_info'][{i}] must be a dict "
                              f"with 'id' and 'category_id' keys, got {seg!r}")
         seg_id, cat = seg['id'], seg['category_id']
-        if not _is_int(seg_id) or int(seg_id) in seen:
+        if not is_int(seg_id) or int(seg_id) in seen:
             raise ValueError(f"{where}['segments_info'][{i}]: id must be an "
                              f'int unique in the image, got {seg_id!r}')
         seen.add(int(seg_id))
-        if not _is_int(cat) or not 0 <= cat < num_classes:
+        if not is_int(cat) or not 0 <= cat < num_classes:
             raise ValueError(
                 f'{where} segment id={seg_id} has unknown category_id='
                 f'{cat!r} (class indices are 0..{num_classes - 1})')
@@ -254,7 +255,7 @@ class MaskAPMetric(BaseMetric):
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
-        if not _is_int(max_dets) or max_dets < 1:
+        if not is_int(max_dets) or max_dets < 1:
             raise ValueError(f'max_dets must be a positive int, got '
                              f'{max_dets!r}')
         self.max_dets = int(max_dets)

@@ -67,6 +67,8 @@ from mmengine.structures import BaseDataElement
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
+from ...utils import is_int
+
 __all__ = ['PanopticQualityMetric', 'pq_stats', 'summarize_pq']
 
 #: Keys of the per-image (and accumulated) statistics, arrays of shape (C,).
@@ -79,11 +81,6 @@ class _CategoryTable(NamedTuple):
     names: tuple
     isthing: np.ndarray
     index: dict
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(
-        value, (bool, np.bool_))
 
 
 def _category_table(
@@ -107,7 +104,7 @@ def _category_table(
             if key not in cat:
                 raise ValueError(f'categories[{i}] has no {key!r} key: {cat}')
         cat_id, name = cat['id'], cat['name']
-        if not _is_int(cat_id):
+        if not is_int(cat_id):
             raise ValueError(f'categories[{i}] id must be an int, got '
                              f'{cat_id!r}')
         cat_id = int(cat_id)
@@ -153,7 +150,7 @@ def _parse_segments(segments: Sequence[Mapping], role: str,
             raise ValueError(f"{role} segments_info[{i}] must be a dict with "
                              f"'id' and 'category_id' keys, got {seg!r}")
         seg_id, cat_id = seg['id'], seg['category_id']
-        if not _is_int(seg_id):
+        if not is_int(seg_id):
             raise ValueError(f'{role} segments_info[{i}]: id must be an '
                              f'int, got {seg_id!r}')
         seg_id = int(seg_id)
@@ -164,7 +161,7 @@ def _parse_segments(segments: Sequence[Mapping], role: str,
             raise ValueError(f'{role} segments_info: segment id {seg_id} is '
                              f'a VOID id ({sorted(void_ids)})')
         seen.add(seg_id)
-        cat_index = table.index.get(cat_id) if _is_int(cat_id) else None
+        cat_index = table.index.get(cat_id) if is_int(cat_id) else None
         if cat_index is None:
             raise ValueError(f'{role} segment id={seg_id} has unknown '
                              f'category_id={cat_id!r} (known category ids: '
@@ -227,7 +224,7 @@ def _void_set(void_ids: Sequence[int], name: str) -> frozenset:
         void_ids = (void_ids, )
     out = []
     for v in void_ids:
-        if not _is_int(v):
+        if not is_int(v):
             raise ValueError(f'{name} must hold ints, got {v!r}')
         out.append(int(v))
     return frozenset(out)
