@@ -11,27 +11,14 @@ An episode is one query image and ``K`` (the *shot*) support images that
 all contain one episode class; the model sees binary support masks of that
 class and predicts the binary query mask.
 
-This module provides:
-
-- :func:`fold_novel_classes` / :func:`split_classes`: the novel (and
-  base) classes of a fold for the PASCAL-5i, COCO-20i, contiguous and
-  explicit split rules;
-- :func:`scan_class_pixels`: per class, the images containing it and its
-  pixel count in each (labels read once, one ``np.bincount`` per image),
-  and :func:`eligible_images`, the images an episode class may use;
-- :func:`build_fold_list` / :func:`load_fold_list`: the fold-list json
-  (the scan result plus the fold settings), written by
-  ``tools/dataset_converters/build_fss_folds.py`` to skip the scan;
-- :class:`EpisodicDataset`: the dataset wrapper producing episodes.
+This module provides :class:`EpisodicDataset`, the dataset wrapper
+producing episodes. The fold rules and the images eligible for a class are
+in :mod:`.fss_folds`; the per-class pixel scan and the fold-list json in
+:mod:`.fss_fold_list`.
 """
-import json
-import os
-import os.path as osp
-from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import mmcv
-import mmengine.fileio as fileio
 import numpy as np
 import torch
 from mmengine.structures import PixelData
@@ -40,372 +27,21 @@ from mmseg.structures import SegDataSample
 from torch.utils.data import Dataset
 
 from ..utils import IGNORE_INDEX, is_int
+from .fss_fold_list import load_fold_list, scan_class_pixels
+from .fss_folds import SPLIT_RULES, eligible_images, split_classes
 
-__all__ = [
-    'EpisodicDataset', 'fold_novel_classes', 'split_classes',
-    'scan_class_pixels', 'eligible_images', 'build_fold_list',
-    'load_fold_list', 'SPLIT_RULES', 'MODES', 'NOVEL_IN_TRAIN',
-    'FOLD_LIST_FORMAT', 'FOLD_LIST_VERSION'
-]
+__all__ = ['EpisodicDataset', 'MODES', 'NOVEL_IN_TRAIN']
 
-#: Split rules of :func:`fold_novel_classes`.
-SPLIT_RULES = ('pascal', 'coco', 'contiguous', 'explicit')
 #: ``'train'`` draws episodes of the base classes, ``'test'`` of the novel.
 MODES = ('train', 'test')
 #: What a training episode does with images holding novel-class pixels.
 NOVEL_IN_TRAIN = ('drop', 'background')
-#: ``format`` and ``version`` fields of a fold-list json.
-FOLD_LIST_FORMAT = 'mmseg_maskattn.fss_fold_list'
-FOLD_LIST_VERSION = 1
 
-_NUM_LABELS = 256  # labels are uint8 after mmseg's LoadAnnotations
 # Keys copied from the query's pipeline results into the metainfo, as
 # mmseg's PackSegInputs does; missing ones get the defaults below.
 _META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
               'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label')
 _META_DEFAULTS = dict(scale_factor=(1.0, 1.0), flip=False, flip_direction=None)
-# Fixed fold layouts: (number of eligible classes, number of folds).
-_FIXED_RULES = dict(pascal=(20, 4), coco=(80, 4))
-
-
-def fold_novel_classes(
-        eligible_classes: Sequence[int],
-        *,
-        split_rule: str,
-        fold: Optional[int] = None,
-        num_folds: int = 4,
-        novel_classes: Optional[Sequence[int]] = None) -> Tuple[int, ...]:
-    """The novel classes of one fold.
-
-    ``eligible_classes`` are the class ids (indices into the dataset's
-    classes) that can be episode classes, i.e. all classes minus the ignored
-    ones (for instance PASCAL VOC's ``background`` 0). With ``e`` the sorted
-    eligible ids:
-
-    - ``'pascal'`` (PASCAL-5i, Shaban et al. 2017, as used by PFENet, BAM
-      and HDMNet): 20 eligible classes, 4 folds, fold ``i`` holds
-      ``e[5i:5i+5]``, i.e. the 1-based VOC ids ``5i+1 .. 5i+5``;
-    - ``'coco'`` (COCO-20i in the interleaved split of PFENet/HSNet/BAM/
-      HDMNet): 80 eligible classes, 4 folds, fold ``i`` holds ``e[i::4]``,
-      i.e. the 1-based ids ``i+1, i+5, i+9, ..., i+77``;
-    - ``'contiguous'``: ``num_folds`` contiguous groups of ``e`` (sizes
-      differ by at most one, larger groups first, as ``np.array_split``);
-    - ``'explicit'``: ``novel_classes`` as given (``fold`` is not used).
-
-    Args:
-        eligible_classes (Sequence[int]): Class ids that can be episode
-            classes.
-        split_rule (str): One of :data:`SPLIT_RULES`.
-        fold (int, optional): Index of the fold in ``[0, num_folds)``.
-            Required unless ``split_rule='explicit'``.
-        num_folds (int): Number of folds; must be 4 for ``'pascal'`` and
-            ``'coco'``. Defaults to 4.
-        novel_classes (Sequence[int], optional): The novel class ids for
-            ``split_rule='explicit'`` (not allowed otherwise).
-
-    Returns:
-        tuple[int]: The sorted novel class ids.
-
-    Raises:
-        ValueError: For an unknown rule, a fold out of range, a wrong number
-            of eligible classes or folds for ``'pascal'``/``'coco'``, or
-            explicit novel classes that are not eligible classes.
-    """
-    eligible = sorted(int(c) for c in eligible_classes)
-    if split_rule not in SPLIT_RULES:
-        raise ValueError(f'split_rule must be one of {SPLIT_RULES}, got '
-                         f'{split_rule!r}')
-    if split_rule == 'explicit':
-        if novel_classes is None or len(novel_classes) == 0:
-            raise ValueError("split_rule='explicit' needs a non-empty "
-                             'novel_classes list')
-        novel = []
-        for c in novel_classes:
-            if not is_int(c) or int(c) not in eligible:
-                raise ValueError(
-                    f'novel class {c!r} is not an eligible class of the '
-                    f'dataset (eligible class ids: {eligible})')
-            novel.append(int(c))
-        if len(set(novel)) != len(novel):
-            raise ValueError(f'novel_classes has duplicates: {novel}')
-        return tuple(sorted(novel))
-    if novel_classes is not None:
-        raise ValueError(f'novel_classes is only used with split_rule='
-                         f"'explicit', got split_rule={split_rule!r}")
-    if not is_int(num_folds) or num_folds < 1:
-        raise ValueError(f'num_folds must be a positive int, got '
-                         f'{num_folds!r}')
-    if not is_int(fold) or not 0 <= fold < num_folds:
-        raise ValueError(f'fold must be an int in [0, {num_folds}) '
-                         f'(num_folds={num_folds}), got {fold!r}')
-    if split_rule in _FIXED_RULES:
-        num_classes, folds = _FIXED_RULES[split_rule]
-        if len(eligible) != num_classes or num_folds != folds:
-            raise ValueError(
-                f"split_rule={split_rule!r} needs {num_classes} eligible "
-                f'classes and num_folds={folds}, got {len(eligible)} '
-                f'eligible classes ({eligible}) and num_folds={num_folds}; '
-                "use split_rule='contiguous' or 'explicit' for other "
-                'datasets')
-        if split_rule == 'pascal':
-            group = num_classes // folds
-            return tuple(eligible[fold * group:(fold + 1) * group])
-        return tuple(eligible[fold::folds])
-    if len(eligible) < num_folds:
-        raise ValueError(f'cannot split {len(eligible)} eligible classes '
-                         f'({eligible}) into num_folds={num_folds} folds')
-    groups = np.array_split(np.asarray(eligible), num_folds)
-    return tuple(int(c) for c in groups[fold])
-
-
-def split_classes(
-    num_classes: int,
-    *,
-    ignore_classes: Sequence[int] = (),
-    split_rule: str,
-    fold: Optional[int] = None,
-    num_folds: int = 4,
-    novel_classes: Optional[Sequence[int]] = None
-) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
-    """Novel and base classes of a dataset with ``num_classes`` classes.
-
-    The eligible classes are ``0 .. num_classes - 1`` minus
-    ``ignore_classes``; the novel ones are chosen by
-    :func:`fold_novel_classes`, the base ones are the other eligible ones.
-
-    Args:
-        num_classes (int): Number of classes of the dataset.
-        ignore_classes (Sequence[int]): Class ids that are never episode
-            classes. Defaults to ().
-        split_rule (str): See :func:`fold_novel_classes`.
-        fold (int, optional): See :func:`fold_novel_classes`.
-        num_folds (int): See :func:`fold_novel_classes`. Defaults to 4.
-        novel_classes (Sequence[int], optional): See
-            :func:`fold_novel_classes`.
-
-    Returns:
-        tuple: ``(novel_classes, base_classes)``, sorted tuples of ids.
-
-    Raises:
-        ValueError: If an ignore class is not a class id of the dataset, or
-            see :func:`fold_novel_classes`.
-    """
-    for c in ignore_classes:
-        if not is_int(c) or not 0 <= c < num_classes:
-            raise ValueError(f'ignore class {c!r} is not a class id of the '
-                             f'dataset (0..{num_classes - 1})')
-    eligible = [c for c in range(num_classes) if c not in ignore_classes]
-    novel = fold_novel_classes(
-        eligible,
-        split_rule=split_rule,
-        fold=fold,
-        num_folds=num_folds,
-        novel_classes=novel_classes)
-    return novel, tuple(c for c in eligible if c not in novel)
-
-
-def eligible_images(
-    pixels: Dict[int, Tuple[np.ndarray, np.ndarray]],
-    *,
-    episode_classes: Sequence[int],
-    min_pixels: int,
-    drop_classes: Sequence[int] = ()) -> Dict[int, np.ndarray]:
-    """Per episode class, the images eligible for it.
-
-    An image is eligible for class ``c`` when it has at least
-    ``min_pixels`` pixels of ``c`` and no pixel of any of
-    ``drop_classes`` (the novel classes under BAM's training convention).
-
-    Args:
-        pixels (dict): Per class ``(image_indices, pixel_counts)``, as
-            :func:`scan_class_pixels` returns them.
-        episode_classes (Sequence[int]): The classes to list.
-        min_pixels (int): Minimum pixel count of the class in an image.
-        drop_classes (Sequence[int]): Classes whose images are dropped.
-            Defaults to ().
-
-    Returns:
-        dict[int, np.ndarray]: Sorted eligible image indices per class
-        (possibly empty).
-    """
-    empty = np.zeros(0, dtype=np.int64)
-    dropped = [pixels[c][0] for c in drop_classes if c in pixels]
-    dropped = np.unique(np.concatenate(dropped)) if dropped else empty
-    result = {}
-    for c in episode_classes:
-        images, counts = pixels.get(c, (empty, empty))
-        keep = images[counts >= min_pixels]
-        result[int(c)] = keep[~np.isin(keep, dropped)]
-    return result
-
-
-def _label_lut(reduce_zero_label: bool,
-               label_map: Optional[Dict[int, int]]) -> np.ndarray:
-    """Raw label value -> loaded label value, as mmseg's LoadAnnotations."""
-    lut = np.arange(_NUM_LABELS, dtype=np.int64)
-    if reduce_zero_label:
-        lut = np.where(lut == 0, IGNORE_INDEX, lut - 1)
-        lut[lut == IGNORE_INDEX - 1] = IGNORE_INDEX
-    if label_map:
-        before = lut.copy()
-        for old, new in label_map.items():
-            lut[before == old] = new
-    return lut
-
-
-def scan_class_pixels(
-        dataset,
-        *,
-        num_threads: int = 1) -> Dict[int, Tuple[np.ndarray, np.ndarray]]:
-    """Count the pixels of every class in every label map of ``dataset``.
-
-    Labels are read as mmseg's ``LoadAnnotations`` reads them (``pillow``
-    decoding, ``uint8``, then the dataset's ``reduce_zero_label`` and
-    ``label_map``), so the ids are the indices of the dataset's classes and
-    ignored pixels (255) are not counted. One ``np.bincount`` per image.
-
-    Args:
-        dataset (BaseSegDataset): A fully initialised mmseg dataset.
-        num_threads (int): Threads reading the labels (decoding releases
-            the GIL). Defaults to 1.
-
-    Returns:
-        dict[int, tuple[np.ndarray, np.ndarray]]: For every class id in
-        ``[0, len(classes))`` that occurs: ``(image_indices, pixel_counts)``,
-        both int64 arrays, image indices ascending.
-    """
-    num_classes = len(dataset.metainfo['classes'])
-    lut = _label_lut(dataset.reduce_zero_label, dataset.label_map)
-    backend_args = getattr(dataset, 'backend_args', None)
-
-    def count(idx: int) -> np.ndarray:
-        path = dataset.get_data_info(idx)['seg_map_path']
-        try:
-            raw = mmcv.imfrombytes(
-                fileio.get(path, backend_args=backend_args),
-                flag='unchanged',
-                backend='pillow')
-        except Exception as err:
-            raise OSError(f'cannot read label file {path!r}: '
-                          f'{type(err).__name__}: {err}') from err
-        if raw is None:
-            raise OSError(f'cannot decode label file {path!r}')
-        hist = np.bincount(
-            raw.squeeze().astype(np.uint8).ravel(), minlength=_NUM_LABELS)
-        mapped = np.zeros(_NUM_LABELS, dtype=np.int64)
-        np.add.at(mapped, lut, hist)
-        return mapped[:num_classes]
-
-    num_images = len(dataset)
-    if num_threads > 1:
-        with ThreadPoolExecutor(num_threads) as pool:
-            rows = list(pool.map(count, range(num_images)))
-    else:
-        rows = [count(idx) for idx in range(num_images)]
-    counts = np.stack(rows) if rows else np.zeros((0, num_classes), np.int64)
-    result = {}
-    for c in range(num_classes):
-        images = np.flatnonzero(counts[:, c]).astype(np.int64)
-        if images.size:
-            result[c] = (images, counts[images, c])
-    return result
-
-
-def _relative_paths(dataset) -> List[str]:
-    """Image paths of ``dataset`` relative to its ``data_root`` if set."""
-    root = dataset.data_root or ''
-    paths = []
-    for idx in range(len(dataset)):
-        path = dataset.get_data_info(idx)['img_path']
-        paths.append(osp.relpath(path, root) if root else path)
-    return paths
-
-
-def build_fold_list(dataset, pixels: Dict[int, Tuple[np.ndarray, np.ndarray]],
-                    *, settings: dict, eligible: Dict[int,
-                                                      np.ndarray]) -> dict:
-    """The fold-list json object (see :class:`EpisodicDataset`).
-
-    Args:
-        dataset (BaseSegDataset): The dataset that was scanned.
-        pixels (dict): The result of :func:`scan_class_pixels`.
-        settings (dict): Fold settings to record (``mode``, ``split_rule``,
-            ``fold``, ``shot``, ...); informative except ``shot``.
-        eligible (dict[int, np.ndarray]): Per episode class, its eligible
-            image indices under ``settings`` (informative).
-
-    Returns:
-        dict: A json-serialisable fold list.
-    """
-    classes = list(dataset.metainfo['classes'])
-    return dict(
-        format=FOLD_LIST_FORMAT,
-        version=FOLD_LIST_VERSION,
-        classes=classes,
-        img_paths=_relative_paths(dataset),
-        class_pixels={
-            str(c): [[int(i), int(n)] for i, n in zip(*pixels[c])]
-            for c in sorted(pixels)
-        },
-        settings=settings,
-        eligible={
-            str(c):
-            dict(
-                name=classes[c],
-                num_images=int(len(idx)),
-                images=[int(i) for i in idx])
-            for c, idx in sorted(eligible.items())
-        })
-
-
-def load_fold_list(path: Union[str, os.PathLike], dataset) -> dict:
-    """Read a fold-list json and check it belongs to ``dataset``.
-
-    Args:
-        path (str | os.PathLike): The json written by
-            ``tools/dataset_converters/build_fss_folds.py``.
-        dataset (BaseSegDataset): The dataset it must describe.
-
-    Returns:
-        dict: ``pixels`` (as :func:`scan_class_pixels` returns them) and
-        ``settings`` (the recorded fold settings).
-
-    Raises:
-        FileNotFoundError: If ``path`` does not exist.
-        ValueError: If it is not a fold list of this format version, or its
-            classes or image list differ from the dataset's.
-    """
-    path = os.fspath(path)
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'fold_list_file {path!r} does not exist')
-    with open(path, encoding='utf-8') as f:
-        data = json.load(f)
-    if not isinstance(data, dict) or data.get('format') != FOLD_LIST_FORMAT \
-            or data.get('version') != FOLD_LIST_VERSION:
-        raise ValueError(
-            f'fold_list_file {path!r} is not a fold list of format '
-            f'{FOLD_LIST_FORMAT!r} version {FOLD_LIST_VERSION}')
-    classes = list(dataset.metainfo['classes'])
-    if data['classes'] != classes:
-        raise ValueError(f'fold_list_file {path!r} lists the classes '
-                         f'{data["classes"]}, the dataset has {classes}')
-    paths = _relative_paths(dataset)
-    if len(data['img_paths']) != len(paths):
-        raise ValueError(
-            f'fold_list_file {path!r} lists {len(data["img_paths"])} '
-            f'images, the dataset has {len(paths)}; rebuild it with '
-            'tools/dataset_converters/build_fss_folds.py')
-    for idx, (listed, actual) in enumerate(zip(data['img_paths'], paths)):
-        if listed != actual:
-            raise ValueError(
-                f'fold_list_file {path!r}: image {idx} is {listed!r} in the '
-                f'file but {actual!r} in the dataset; rebuild it with '
-                'tools/dataset_converters/build_fss_folds.py')
-    pixels = {}
-    for key, pairs in data['class_pixels'].items():
-        arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        pixels[int(key)] = (arr[:, 0], arr[:, 1])
-    return dict(pixels=pixels, settings=data.get('settings', {}))
 
 
 @DATASETS.register_module()
@@ -418,9 +54,9 @@ class EpisodicDataset(Dataset):
 
     **Classes.** The episode classes are the class ids (indices into the
     wrapped dataset's ``classes``) that are not in ``ignore_classes``,
-    split into folds by ``split_rule`` (see :func:`fold_novel_classes`):
-    ``mode='test'`` uses the novel classes of ``fold``, ``mode='train'`` the
-    others (base classes).
+    split into folds by ``split_rule`` (see
+    :func:`~.fss_folds.fold_novel_classes`): ``mode='test'`` uses the
+    novel classes of ``fold``, ``mode='train'`` the others (base classes).
 
     **Eligibility.** An image is eligible for a class when that class has at
     least ``min_pixels`` pixels in its label (PFENet/BAM: 2 * 32 * 32),
@@ -430,7 +66,8 @@ class EpisodicDataset(Dataset):
     novel-class pixels are background (0) in the binary masks. Every episode
     class needs at least ``shot + 1`` eligible images. The per-class pixel
     counts come from one scan of the labels at construction
-    (:func:`scan_class_pixels`) or from ``fold_list_file``.
+    (:func:`~.fss_fold_list.scan_class_pixels`) or from
+    ``fold_list_file``.
 
     **Episodes.** Episode ``i`` is a pure function of ``(seed, i)``:
     ``np.random.default_rng([seed, i])`` draws the class (uniformly over the
@@ -500,8 +137,9 @@ class EpisodicDataset(Dataset):
         shot (int): Number of supports ``K`` per episode.
         mode (str): ``'train'`` (base classes) or ``'test'`` (novel
             classes).
-        split_rule (str): One of :data:`SPLIT_RULES`, see
-            :func:`fold_novel_classes`. Defaults to 'contiguous'.
+        split_rule (str): One of :data:`~.fss_folds.SPLIT_RULES`, see
+            :func:`~.fss_folds.fold_novel_classes`. Defaults to
+            'contiguous'.
         fold (int, optional): The held-out fold. Required unless
             ``split_rule='explicit'``.
         num_folds (int): Number of folds. Defaults to 4.

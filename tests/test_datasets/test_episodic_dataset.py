@@ -1,4 +1,4 @@
-"""Tests of ``EpisodicDataset`` and its fold helpers.
+"""Tests of ``EpisodicDataset``, its pixel scan and its fold list.
 
 Most tests use a tiny hand-made dataset (``write_fss_fixture``) whose label
 pixel counts are known, so that every eligible image list can be written
@@ -16,11 +16,9 @@ from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader
 
 from mmseg_maskattn.datasets import EpisodicDataset
-from mmseg_maskattn.datasets.episodic_dataset import (build_fold_list,
-                                                      eligible_images,
-                                                      fold_novel_classes,
-                                                      scan_class_pixels,
-                                                      split_classes)
+from mmseg_maskattn.datasets.fss_fold_list import (build_fold_list,
+                                                   scan_class_pixels)
+from mmseg_maskattn.datasets.fss_folds import eligible_images
 
 CLASSES = ('background', 'a', 'b', 'c')
 A, B, C = 1, 2, 3
@@ -94,67 +92,6 @@ def make(root, pipeline=None, **kwargs) -> EpisodicDataset:
         min_pixels=15)
     args.update(kwargs)
     return EpisodicDataset(dataset=base_cfg(root, pipeline), **args)
-
-
-# --- fold class selection ----------------------------------------------------
-
-PASCAL_FOLDS = [(1, 2, 3, 4, 5), (6, 7, 8, 9, 10), (11, 12, 13, 14, 15),
-                (16, 17, 18, 19, 20)]
-COCO_FOLDS = [
-    (1, 5, 9, 13, 17, 21, 25, 29, 33, 37, 41, 45, 49, 53, 57, 61, 65, 69, 73,
-     77),
-    (2, 6, 10, 14, 18, 22, 26, 30, 34, 38, 42, 46, 50, 54, 58, 62, 66, 70, 74,
-     78),
-    (3, 7, 11, 15, 19, 23, 27, 31, 35, 39, 43, 47, 51, 55, 59, 63, 67, 71, 75,
-     79),
-    (4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64, 68, 72, 76,
-     80),
-]
-
-
-@pytest.mark.parametrize('fold', range(4))
-def test_pascal_and_coco_folds(fold):
-    novel, base = split_classes(
-        21, ignore_classes=[0], split_rule='pascal', fold=fold)
-    assert novel == PASCAL_FOLDS[fold]
-    assert base == tuple(c for c in range(1, 21) if c not in novel)
-    novel, base = split_classes(
-        81, ignore_classes=[0], split_rule='coco', fold=fold)
-    assert novel == COCO_FOLDS[fold]
-    assert len(base) == 60 and 0 not in base
-
-
-def test_contiguous_and_explicit_folds():
-    folds = [
-        fold_novel_classes(
-            range(11), split_rule='contiguous', fold=f, num_folds=3)
-        for f in range(3)
-    ]
-    assert folds == [(0, 1, 2, 3), (4, 5, 6, 7), (8, 9, 10)]
-    assert fold_novel_classes([1, 2, 3],
-                              split_rule='explicit',
-                              novel_classes=[3, 1]) == (1, 3)
-
-
-@pytest.mark.parametrize('kwargs, match', [
-    (dict(split_rule='voc', fold=0), "split_rule must be one of .*'voc'"),
-    (dict(split_rule='pascal', fold=4), r'fold must be .*\[0, 4\).* 4'),
-    (dict(split_rule='pascal', fold=0, num_folds=5), 'num_folds=4'),
-    (dict(split_rule='explicit', novel_classes=[21]), 'novel class 21'),
-    (dict(split_rule='explicit', novel_classes=[0]), 'novel class 0'),
-    (dict(split_rule='contiguous', fold=0,
-          novel_classes=[1]), 'only used with'),
-])
-def test_fold_errors(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        split_classes(21, ignore_classes=[0], **kwargs)
-
-
-def test_coco_rule_needs_80_classes():
-    with pytest.raises(ValueError, match='80 eligible classes'):
-        split_classes(21, ignore_classes=[0], split_rule='coco', fold=0)
-    with pytest.raises(ValueError, match='ignore class 30'):
-        split_classes(21, ignore_classes=[30], split_rule='pascal', fold=0)
 
 
 # --- eligibility -------------------------------------------------------------

@@ -3,7 +3,7 @@
 Reads the ``EpisodicDataset`` of one dataloader of a config (for instance
 ``configs/_base_/datasets/pascal5i.py``), scans every label of the wrapped
 dataset once (per class: the images holding it and their pixel counts, see
-:func:`mmseg_maskattn.datasets.episodic_dataset.scan_class_pixels`) and
+:func:`mmseg_maskattn.datasets.fss_fold_list.scan_class_pixels`) and
 writes the fold-list json described in
 :class:`mmseg_maskattn.datasets.EpisodicDataset`: the pixel counts of all
 classes (valid for every fold and mode), the fold settings (``mode``,
@@ -43,10 +43,9 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 import mmseg_maskattn  # noqa: F401
-from mmseg_maskattn.datasets.episodic_dataset import (build_fold_list,
-                                                      eligible_images,
-                                                      scan_class_pixels,
-                                                      split_classes)
+from mmseg_maskattn.datasets.fss_fold_list import (build_fold_list,
+                                                   scan_class_pixels)
+from mmseg_maskattn.datasets.fss_folds import eligible_images, split_classes
 
 # EpisodicDataset arguments recorded as fold settings, with their defaults.
 SETTINGS = dict(
