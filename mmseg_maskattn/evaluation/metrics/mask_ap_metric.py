@@ -38,7 +38,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from ...utils import is_int
-from .panoptic_quality_metric import _field, _id_map
+from .metric_inputs import class_thing_flags, id_map, sample_field, to_numpy
 
 __all__ = ['MaskAPMetric']
 
@@ -46,13 +46,6 @@ __all__ = ['MaskAPMetric']
 #: the COCOeval area range 'all', 'small', 'medium', 'large').
 SUMMARY = (('mAP', None, 0), ('AP50', 0.5, 0), ('AP75', 0.75, 0),
            ('APs', None, 1), ('APm', None, 2), ('APl', None, 3))
-
-
-def _numpy(value: Any) -> np.ndarray:
-    """A tensor (without importing torch) or array-like as numpy."""
-    if hasattr(value, 'detach'):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
 
 
 def _encode(masks: np.ndarray) -> List[dict]:
@@ -119,9 +112,9 @@ def _panoptic_things(
         things: frozenset, shape: Optional[tuple],
         is_gt: bool) -> Tuple[np.ndarray, List[tuple], tuple]:
     """Masks (S, H, W), segments of the non-empty thing segments, (H, W)."""
-    pan = _field(sample, key, where)
+    pan = sample_field(sample, key, where)
     where = f'{where}[{key!r}]'
-    ids = _id_map(_field(pan, 'sem_seg', where), f"{where}['sem_seg']")
+    ids = id_map(sample_field(pan, 'sem_seg', where), f"{where}['sem_seg']")
     if not np.issubdtype(ids.dtype, np.integer):
         raise TypeError(f"{where}['sem_seg'] must hold integer ids, got "
                         f'dtype {ids.dtype}')
@@ -129,7 +122,7 @@ def _panoptic_things(
         raise ValueError(f"{where}['sem_seg'] has shape {ids.shape} but the "
                          f'ground truth has shape {shape}')
     segs = _thing_segments(
-        _field(pan, 'segments_info', where), where, num_classes, things,
+        sample_field(pan, 'segments_info', where), where, num_classes, things,
         read_crowd=is_gt, read_score=not is_gt)
     seg_ids = np.asarray([s[0] for s in segs], dtype=np.int64)
     masks = ids[None] == seg_ids[:, None, None]
@@ -142,7 +135,7 @@ def _panoptic_things(
 def _instance_predictions(inst: Any, where: str, things: frozenset,
                           shape: tuple) -> Tuple[np.ndarray, list]:
     """Masks (N, H, W) and ``(-, label, 0, score)`` of ``pred_instances``."""
-    masks, labels, scores = (_numpy(_field(inst, k, where))
+    masks, labels, scores = (to_numpy(sample_field(inst, k, where))
                              for k in ('masks', 'labels', 'scores'))
     if masks.ndim != 3 or masks.shape[1:] != shape:
         raise ValueError(f"{where}['masks'] must have shape (N, H, W) with "
@@ -200,8 +193,9 @@ class MaskAPMetric(BaseMetric):
       :class:`~mmseg_maskattn.models.segmentors.CCPanopticSegmentor` predict.
 
     Thing classes are ``dataset_meta['thing_classes']`` (or the classes not
-    in ``'stuff_classes'``); COCO category ids are their indices in
-    ``dataset_meta['classes']``. A segment is a thing if its category is a
+    in ``'stuff_classes'``; given both, every class must be in exactly one,
+    as for :class:`PanopticQualityMetric`); COCO category ids are their
+    indices in ``dataset_meta['classes']``. A segment is a thing if its category is a
     thing class; its ``isthing``, where given, must agree.
     Listed segments without pixels are skipped; empty ``pred_instances``
     masks are kept (they are predictions, false positives).
@@ -263,28 +257,9 @@ class MaskAPMetric(BaseMetric):
 
     def _classes(self) -> Tuple[tuple, frozenset]:
         """Class names and the indices of the thing classes."""
-        meta = self.dataset_meta
-        if not meta or 'classes' not in meta:
-            raise ValueError(
-                "MaskAPMetric needs dataset_meta with 'classes' and "
-                "'thing_classes' and/or 'stuff_classes'")
-        classes = tuple(meta['classes'])
-        things, stuff = meta.get('thing_classes'), meta.get('stuff_classes')
-        if things is None and stuff is None:
-            raise ValueError(
-                "MaskAPMetric: dataset_meta has 'classes' but neither "
-                "'thing_classes' nor 'stuff_classes'")
-        for key, names in (('thing_classes', things), ('stuff_classes',
-                                                       stuff)):
-            for name in names or ():
-                if name not in classes:
-                    raise ValueError(f'dataset_meta[{key!r}] holds {name!r}, '
-                                     "which is not in dataset_meta['classes']")
-        if things is not None:
-            ids = [i for i, name in enumerate(classes) if name in things]
-        else:
-            ids = [i for i, name in enumerate(classes) if name not in stuff]
-        return classes, frozenset(ids)
+        classes, isthing = class_thing_flags(self.dataset_meta,
+                                             'MaskAPMetric')
+        return classes, frozenset(i for i, t in enumerate(isthing) if t)
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Encode the ground-truth and predicted thing masks of each sample.
@@ -302,7 +277,7 @@ class MaskAPMetric(BaseMetric):
                 None, is_gt=True)
             if 'pred_instances' in sample:
                 dt_masks, dt_segs = _instance_predictions(
-                    _field(sample, 'pred_instances', where),
+                    sample_field(sample, 'pred_instances', where),
                     f"{where}['pred_instances']", things, shape)
             else:
                 dt_masks, dt_segs, _ = _panoptic_things(

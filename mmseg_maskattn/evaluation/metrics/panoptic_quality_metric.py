@@ -63,11 +63,11 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Union
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
-from mmengine.structures import BaseDataElement
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
 from ...utils import is_int
+from .metric_inputs import class_thing_flags, id_map, sample_field
 
 __all__ = ['PanopticQualityMetric', 'pq_stats', 'summarize_pq']
 
@@ -412,33 +412,6 @@ def summarize_pq(stats: Union[Mapping, Sequence[Mapping]],
     return result
 
 
-def _field(container: Any, key: str, where: str) -> Any:
-    """``container[key]`` for a dict or a data element, or a clear error."""
-    if isinstance(container, Mapping):
-        if key in container:
-            return container[key]
-    elif isinstance(container, BaseDataElement):
-        if key in container:
-            return container.get(key)
-    else:
-        raise TypeError(f'{where} must be a dict or a data element, got '
-                        f'{type(container).__name__}')
-    raise KeyError(f'{where} has no {key!r}')
-
-
-def _id_map(value: Any, where: str) -> np.ndarray:
-    """A (1, H, W) or (H, W) tensor or array as an (H, W) numpy array."""
-    if hasattr(value, 'detach'):  # torch.Tensor, without importing torch
-        value = value.detach().cpu().numpy()
-    arr = np.asarray(value)
-    if arr.ndim == 3 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim != 2:
-        raise ValueError(f'{where} must have shape (H, W) or (1, H, W), got '
-                         f'{tuple(arr.shape)}')
-    return arr
-
-
 @METRICS.register_module()
 class PanopticQualityMetric(BaseMetric):
     """Panoptic Quality (PQ, SQ, RQ) metric for panoptic segmentation.
@@ -535,29 +508,10 @@ class PanopticQualityMetric(BaseMetric):
                 'PanopticQualityMetric needs categories: pass categories= '
                 "or use a dataset whose metainfo has 'classes' and "
                 "'thing_classes' and/or 'stuff_classes'")
-        classes = list(meta['classes'])  # ids are the class indices
-        things = meta.get('thing_classes')
-        stuff = meta.get('stuff_classes')
-        if things is None and stuff is None:
-            raise ValueError(
-                "PanopticQualityMetric: dataset_meta has 'classes' but "
-                "neither 'thing_classes' nor 'stuff_classes', so things and "
-                'stuff cannot be told apart; pass categories=')
-        for key, names in (('thing_classes', things), ('stuff_classes',
-                                                       stuff)):
-            for name in names or ():
-                if name not in classes:
-                    raise ValueError(f'dataset_meta[{key!r}] holds {name!r}, '
-                                     "which is not in dataset_meta['classes']")
-        if things is not None and stuff is not None:
-            for name in classes:
-                if (name in things) == (name in stuff):
-                    raise ValueError(
-                        f'dataset_meta: class {name!r} must be in exactly '
-                        "one of 'thing_classes' and 'stuff_classes'")
-        isthing = ([name in things for name in classes] if things is not None
-                   else [name not in stuff for name in classes])
-        # Not cached: dataset_meta may be replaced between evaluations.
+        classes, isthing = class_thing_flags(meta, 'PanopticQualityMetric',
+                                             '; pass categories=')
+        # Ids are the class indices. Not cached: dataset_meta may be
+        # replaced between evaluations.
         return _category_table([
             dict(id=i, name=name, isthing=t)
             for i, (name, t) in enumerate(zip(classes, isthing))
@@ -576,11 +530,11 @@ class PanopticQualityMetric(BaseMetric):
             maps, infos = {}, {}
             for kind in ('pred', 'gt'):
                 key = f'{kind}_panoptic_seg'
-                seg = _field(sample, key, f'data_samples[{i}]')
+                seg = sample_field(sample, key, f'data_samples[{i}]')
                 where = f'data_samples[{i}][{key!r}]'
-                maps[kind] = _id_map(_field(seg, 'sem_seg', where),
-                                     f"{where}['sem_seg']")
-                infos[kind] = _field(seg, 'segments_info', where)
+                maps[kind] = id_map(sample_field(seg, 'sem_seg', where),
+                                    f"{where}['sem_seg']")
+                infos[kind] = sample_field(seg, 'segments_info', where)
             self.results.append(
                 pq_stats(
                     maps['pred'],
