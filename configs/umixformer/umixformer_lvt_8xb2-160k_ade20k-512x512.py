@@ -1,39 +1,13 @@
-_base_ = 'mmseg::segformer/segformer_mit-b0_8xb2-160k_ade20k-512x512.py'
-# the base config carries the published schedule (AdamW 6e-5, head lr x10,
-# warm-up 1500 iterations, poly to 160k)
-custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
-default_scope = 'mmseg'
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-# LVT (Yang et al., CVPR 2022) encoder, registered by mmseg_maskattn. No
-# ImageNet weights ship with this plugin: set backbone.init_cfg to a
-# converted LVT checkpoint to reproduce the paper.
+_base_ = './umixformer_mit-b0_8xb2-160k_ade20k-512x512.py'
+# U-MixFormer with the LVT encoder (Yang et al., CVPR 2022; registered by
+# mmseg_maskattn) on ADE20K: the B0 config, which carries the published
+# schedule (AdamW 6e-5, head lr x10, warm-up 1500 iterations, poly to 160k),
+# with LVT's widths. No ImageNet weights ship with this plugin: set
+# backbone.init_cfg to a converted LVT checkpoint to reproduce the paper.
 model = dict(
-    backbone=dict(_delete_=True, type='LVT', out_indices=(0, 1, 2, 3), drop_path_rate=0.1),
-    decode_head=dict(
+    backbone=dict(
         _delete_=True,
-        type='UMixFormerHead',
-        in_channels=[64, 64, 160, 256],
-        in_index=[0, 1, 2, 3],
-        channels=128,
-        num_heads=(8, 5, 2, 1),
-        pool_ratios=(1, 2, 4, 8),
-        mlp_ratio=4,
-        drop_path_rate=0.1,
-        dropout_ratio=0.1,
-        num_classes=150,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
-# ADE20K test: resize to the short side, then to a multiple of 32
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
-    dict(type='ResizeToMultiple', size_divisor=32),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='PackSegInputs')
-]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
-# refuse a load_from / --resume checkpoint that leaves weights unloaded
-custom_hooks = [dict(type='StrictLoadHook')]
+        type='LVT',
+        out_indices=(0, 1, 2, 3),
+        drop_path_rate=0.1),
+    decode_head=dict(in_channels=[64, 64, 160, 256]))

@@ -1,7 +1,8 @@
 # U-MixFormer-B0 trained from scratch on the generated toy data (64x64,
 # 4 classes) for a short CPU schedule: the model of `make demo`.
 #   python tools/gen_toy_data.py --out data/toy
-#   python tools/train.py configs/umixformer/umixformer_mit-b0_1xb4-300iter_toy-64x64.py
+#   python tools/train.py \
+#       configs/umixformer/umixformer_mit-b0_1xb4-300iter_toy-64x64.py
 _base_ = [
     'mmseg::_base_/models/segformer_mit-b0.py',
     '../_base_/datasets/toy.py',

@@ -1,7 +1,8 @@
 # U-MixFormer-B0 trained from scratch on CamVid at half resolution (180x240)
 # with a CPU-sized schedule. Place CamVid under data/camvid (see
 # configs/_base_/datasets/camvid.py), then:
-#   python tools/train.py configs/umixformer/umixformer_mit-b0_1xb8-1k_camvid-180x240.py
+#   python tools/train.py \
+#       configs/umixformer/umixformer_mit-b0_1xb8-1k_camvid-180x240.py
 _base_ = [
     'mmseg::_base_/models/segformer_mit-b0.py',
     '../_base_/datasets/camvid.py',

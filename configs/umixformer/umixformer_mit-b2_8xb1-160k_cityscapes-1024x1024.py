@@ -1,27 +1,12 @@
-_base_ = 'mmseg::segformer/segformer_mit-b2_8xb1-160k_cityscapes-1024x1024.py'
-custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
-default_scope = 'mmseg'
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-# Cityscapes variant: keys/values at 1/64, queries pooled 2x before attention;
-# slide inference with crop 1024 and stride 768 comes from the base config.
+_base_ = './umixformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py'
+# U-MixFormer-B2 on Cityscapes: the B0 config with mmseg's SegFormer-B2
+# encoder (MiT-B2 widths, depths and ImageNet checkpoint) and the head
+# widths of the paper's B2.
+checkpoint = ('https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/'
+              'segformer/mit_b2_20220624-66e8bf70.pth')
 model = dict(
-    decode_head=dict(
-        _delete_=True,
-        type='UMixFormerHead',
-        in_channels=[64, 128, 320, 512],
-        in_index=[0, 1, 2, 3],
-        channels=768,
-        num_heads=(8, 5, 2, 1),
-        pool_ratios=(2, 4, 8, 16),
-        query_pool_ratio=2,
-        kv_norm=True,
-        mlp_ratio=4,
-        drop_path_rate=0.1,
-        dropout_ratio=0.1,
-        num_classes=19,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
-# refuse a load_from / --resume checkpoint that leaves weights unloaded
-custom_hooks = [dict(type='StrictLoadHook')]
+    backbone=dict(
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint),
+        embed_dims=64,
+        num_layers=[3, 4, 6, 3]),
+    decode_head=dict(in_channels=[64, 128, 320, 512], channels=768))

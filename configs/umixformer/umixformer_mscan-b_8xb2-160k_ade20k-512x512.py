@@ -1,36 +1,11 @@
-_base_ = 'mmseg::segnext/segnext_mscan-b_1xb16-adamw-160k_ade20k-512x512.py'
-# the base config carries the published schedule (AdamW 6e-5, head lr x10,
-# warm-up 1500 iterations, poly to 160k)
-custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
-default_scope = 'mmseg'
-norm_cfg = dict(type='SyncBN', requires_grad=True)
+_base_ = './umixformer_mscan-t_8xb2-160k_ade20k-512x512.py'
+# the MSCAN-T config with mmseg's SegNeXt MSCAN-B encoder (widths, depths
+# and ImageNet checkpoint) and the head widths that follow from it.
+checkpoint_file = ('https://download.openmmlab.com/mmsegmentation/v0.5/'
+                   'pretrain/segnext/mscan_b_20230227-3ab7d230.pth')
 model = dict(
-    decode_head=dict(
-        _delete_=True,
-        type='UMixFormerHead',
-        in_channels=[64, 128, 320, 512],
-        in_index=[0, 1, 2, 3],
-        channels=128,
-        num_heads=(8, 5, 2, 1),
-        pool_ratios=(1, 2, 4, 8),
-        mlp_ratio=4,
-        drop_path_rate=0.1,
-        dropout_ratio=0.1,
-        num_classes=150,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
-train_dataloader = dict(batch_size=2, num_workers=2)
-# ADE20K test: resize to the short side, then to a multiple of 32
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
-    dict(type='ResizeToMultiple', size_divisor=32),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='PackSegInputs')
-]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
-# refuse a load_from / --resume checkpoint that leaves weights unloaded
-custom_hooks = [dict(type='StrictLoadHook')]
+    backbone=dict(
+        embed_dims=[64, 128, 320, 512],
+        depths=[3, 3, 12, 3],
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+    decode_head=dict(in_channels=[64, 128, 320, 512]))
