@@ -2,6 +2,7 @@ from .attention import (blocked_attention, check_num_heads,
                         masked_attention, merge_heads, multi_head_attention,
                         split_heads)
 from .channel_attention import ChannelAttention
+from .conv_downsample import ConvDownsample
 from .efficient_self_attention import EfficientSelfAttention
 from .gated_spatial_conv import GatedSpatialConv
 from .inverse_softmax_matching import (InverseSoftmaxMatching,
@@ -12,8 +13,8 @@ from .mix_attention_block import MixAttentionBlock
 from .position_attention import PositionAttention
 
 __all__ = [
-    'ChannelAttention', 'EfficientSelfAttention', 'GatedSpatialConv',
-    'InverseSoftmaxMatching',
+    'ChannelAttention', 'ConvDownsample', 'EfficientSelfAttention',
+    'GatedSpatialConv', 'InverseSoftmaxMatching',
     'MaskAttention', 'MixAttention', 'MixAttentionBlock', 'PositionAttention',
     'blocked_attention', 'check_num_heads', 'inverse_softmax_matching',
     'masked_attention', 'merge_heads', 'multi_head_attention', 'split_heads'

@@ -16,27 +16,11 @@ from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
 
-__all__ = ['BaseFewShotSegmentor', 'masked_average_pooling']
+__all__ = ['BaseFewShotSegmentor']
 
 FOREGROUND_ID = 1
 # spatial size of the dummy image that probes the backbone's output widths
 _PROBE_SIZE = 64
-
-
-def masked_average_pooling(feats: torch.Tensor,
-                           mask: torch.Tensor) -> torch.Tensor:
-    """Masked average pooling: the mean feature of the masked positions.
-
-    Args:
-        feats (Tensor): Features (N, C, h, w).
-        mask (Tensor): Weights in [0, 1] (N, 1, h, w), e.g. the fraction of
-            foreground pixels of each feature cell.
-
-    Returns:
-        Tensor: Prototypes (N, C); zero for an all-zero mask.
-    """
-    area = mask.sum(dim=(2, 3)).clamp(min=1e-6)  # (N, 1)
-    return (feats * mask).sum(dim=(2, 3)) / area
 
 
 class BaseFewShotSegmentor(BaseSegmentor):

@@ -10,87 +10,17 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 
-from ..layers import EfficientSelfAttention, InverseSoftmaxMatching
-from .base_fss import BaseFewShotSegmentor, masked_average_pooling
+from ..layers import (ConvDownsample, EfficientSelfAttention,
+                      InverseSoftmaxMatching)
+from ..utils import gram_distance, masked_average_pooling, prior_map
+from .base_fss import BaseFewShotSegmentor
 
-__all__ = ['HDMNet', 'prior_map']
-
-
-def prior_map(query_feat: torch.Tensor, support_feat: torch.Tensor,
-              support_mask: torch.Tensor) -> torch.Tensor:
-    """Training-free prior of PFENet-style few-shot segmentors.
-
-    For every query position: the highest cosine similarity to the masked
-    support features, min-max normalised per image and shot, then averaged
-    over the K shots.
-
-    Args:
-        query_feat (Tensor): High-level query features (B, C, h, w).
-        support_feat (Tensor): High-level support features (B*K, C, h, w).
-        support_mask (Tensor): Support foreground weights (B*K, 1, h, w).
-
-    Returns:
-        Tensor: The prior (B, 1, h, w), in [0, 1].
-    """
-    b, c, h, w = query_feat.shape
-    k = support_feat.shape[0] // b
-    # (B, C, h, w) -> (B, C, h*w)
-    q = F.normalize(query_feat.flatten(2), dim=1)
-    # (B*K, C, h, w) -> (B, K, C, h*w); background columns become 0
-    s = F.normalize((support_feat * support_mask).flatten(2),
-                    dim=1).reshape(b, k, c, h * w)
-    sim = torch.einsum('bcq,bkcs->bkqs', q, s)  # (B, K, Nq, Ns)
-    prior = sim.amax(dim=-1)  # (B, K, Nq)
-    low = prior.amin(dim=-1, keepdim=True)
-    high = prior.amax(dim=-1, keepdim=True)
-    prior = (prior - low) / (high - low + 1e-7)
-    return prior.mean(dim=1).reshape(b, 1, h, w)
-
-
-def _gram_distance(query_feat: torch.Tensor,
-                   support_feat: torch.Tensor) -> torch.Tensor:
-    """BAM's scene-difference estimate: Frobenius norm of the difference of
-    the Gram matrices of query and support features, averaged over shots.
-
-    Args:
-        query_feat (Tensor): (B, C, h, w).
-        support_feat (Tensor): (B*K, C, h, w).
-
-    Returns:
-        Tensor: (B, 1, 1, 1).
-    """
-    b, c = query_feat.shape[:2]
-    k = support_feat.shape[0] // b
-    # (N, C, h, w) -> (N, C, h*w), unit length per channel
-    q = F.normalize(query_feat.flatten(2), dim=2)
-    s = F.normalize(support_feat.flatten(2), dim=2)
-    gram_q = q @ q.transpose(1, 2)  # (B, C, C)
-    gram_s = (s @ s.transpose(1, 2)).reshape(b, k, c, c)
-    dist = (gram_q[:, None] - gram_s).flatten(2).norm(dim=2) / c  # (B, K)
-    return dist.mean(dim=1).reshape(b, 1, 1, 1)
-
-
-class _Downsample(nn.Module):
-    """Stride-2 3x3 conv between transformer stages, with a token norm."""
-
-    def __init__(self, embed_dims: int, norm_cfg: dict) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(
-            embed_dims, embed_dims, kernel_size=3, stride=2, padding=1)
-        self.norm = build_norm_layer(norm_cfg, embed_dims)[1]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.conv(x)
-        n, c, h, w = x.shape
-        # (N, C, h, w) -> (N, h*w, C) -> norm -> (N, C, h, w)
-        x = self.norm(x.flatten(2).transpose(1, 2))
-        return x.transpose(1, 2).reshape(n, c, h, w)
+__all__ = ['HDMNet']
 
 
 @MODELS.register_module()
@@ -103,7 +33,7 @@ class HDMNet(BaseFewShotSegmentor):
        frozen backbone together with the queries (batched as B + B*K
        images). Mid-level feature = ``ConvModule1x1(cat(layer2, layer3))``
        (``reduce_dim`` channels); the high-level layer4 gives the prior
-       (:func:`prior_map`).
+       (:func:`~mmseg_maskattn.models.utils.prior_map`).
     2. Prototype = masked average pooling of each support's mid feature
        (mask resized by the fraction of foreground pixels per cell); the
        query uses the mean over the K shots.
@@ -250,7 +180,7 @@ class HDMNet(BaseFewShotSegmentor):
         self.reduce = ConvModule(c2 + c3, reduce_dim, 1, **conv_kw)
         self.embed = ConvModule(2 * reduce_dim + 1, embed_dims, 1, **conv_kw)
         self.downsamples = nn.ModuleList(
-            _Downsample(embed_dims, attn_norm_cfg)
+            ConvDownsample(embed_dims, attn_norm_cfg)
             for _ in range(num_stages - 1))
         self.stages = nn.ModuleList(
             nn.ModuleList(
@@ -450,7 +380,7 @@ class HDMNet(BaseFewShotSegmentor):
             mode='bilinear',
             align_corners=self.align_corners)
         p_base = self._base_probability(base, data_samples)  # (B, 1, h, w)
-        psi = _gram_distance(feats[0][:b], feats[0][b:]).expand_as(p_base)
+        psi = gram_distance(feats[0][:b], feats[0][b:]).expand_as(p_base)
         p = meta_logits.softmax(dim=1)
         bg = self.gate(torch.cat([p[:, :1], psi], dim=1))
         fg = self.gate(torch.cat([p[:, 1:], psi], dim=1))

@@ -14,7 +14,8 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 
-from .base_fss import BaseFewShotSegmentor, masked_average_pooling
+from ..utils import masked_average_pooling
+from .base_fss import BaseFewShotSegmentor
 
 __all__ = ['PrototypeFSS']
 

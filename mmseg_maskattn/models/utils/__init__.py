@@ -1,8 +1,10 @@
+from .few_shot_ops import gram_distance, masked_average_pooling, prior_map
 from .instance_grouping import (assemble_panoptic, component_instances,
                                 group_embeddings, group_things)
 from .restore import batch_metas, restore_to_ori_shape
 
 __all__ = [
     'assemble_panoptic', 'batch_metas', 'component_instances',
-    'group_embeddings', 'group_things', 'restore_to_ori_shape'
+    'gram_distance', 'group_embeddings', 'group_things',
+    'masked_average_pooling', 'prior_map', 'restore_to_ori_shape'
 ]

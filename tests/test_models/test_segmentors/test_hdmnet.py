@@ -8,7 +8,6 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from mmseg_maskattn.models.segmentors import HDMNet
-from mmseg_maskattn.models.segmentors.hdmnet import prior_map
 
 init_default_scope('mmseg')
 
@@ -156,26 +155,6 @@ def test_support_background_does_not_matter():
         a = model(inputs, samples, mode='tensor')
         b = model(changed, samples, mode='tensor')
     torch.testing.assert_close(a, b)
-
-
-def test_prior_map():
-    torch.manual_seed(0)
-    query = torch.randn(2, 4, 3, 3)
-    support = torch.randn(4, 4, 3, 3)
-    mask = (torch.rand(4, 1, 3, 3) > 0.3).float()
-    prior = prior_map(query, support, mask)
-    assert prior.shape == (2, 1, 3, 3)
-    assert prior.min() >= 0 and prior.max() <= 1
-    # K = 2 identical shots give the 1-shot prior
-    twice = prior_map(query, support[::2].repeat_interleave(2, 0),
-                      mask[::2].repeat_interleave(2, 0))
-    torch.testing.assert_close(twice, prior_map(query, support[::2],
-                                                mask[::2]))
-    # a query position equal to a masked support feature gets the top score
-    query[0, :, 0, 0] = support[0, :, 1, 1] * 3
-    mask[0, 0, 1, 1] = 1
-    k1 = prior_map(query[:1], support[:1], mask[:1])
-    assert k1[0, 0, 0, 0] == pytest.approx(1.0)
 
 
 def test_base_learner_ensemble_is_frozen_and_trains_the_gate():
