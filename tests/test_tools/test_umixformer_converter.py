@@ -171,7 +171,7 @@ def _release_model_and_checkpoint(repo_root, name):
         ReleaseTaps(release.backbone, stage=2, interval=6)
     ckpt = dict(release.state_dict())
     if model_cfg.backbone.type == 'LVT':
-        from mmseg_maskattn.models.backbones.lvt import lvt_convert
+        from mmseg_maskattn.models.utils import lvt_convert
         from tests.test_models.test_backbones.test_lvt import \
             _official_state_dict
         official = {

@@ -28,7 +28,7 @@ attn_c*.attn.{sr,norm,sr2}, conv_seg   dropped (created but never used)
 Backbone keys in mmseg's layout (MiT, MiT+, MSCAN) are kept unchanged. The
 LVT backbone of the release is stored as ``backbone.backbone.<stage>...``
 (LVT's own layout one level down) and is converted with
-:func:`~mmseg_maskattn.models.backbones.lvt.lvt_convert`. The converted
+:func:`~mmseg_maskattn.models.utils.lvt_convert`. The converted
 state dict is loaded strictly into the model built from ``--config`` before
 it is saved, so a checkpoint that leaves any weight of the model unloaded,
 or has keys or shapes the model lacks, is rejected with the keys listed.
@@ -97,7 +97,7 @@ def _convert_head_key(key: str,
 
 def convert_umixformer(ckpt: Dict[str, torch.Tensor]) -> 'OrderedDict':
     """Convert an official U-MixFormer state dict to our key layout."""
-    from mmseg_maskattn.models.backbones.lvt import lvt_convert
+    from mmseg_maskattn.models.utils import lvt_convert
 
     new_ckpt = OrderedDict()
     lvt = OrderedDict((key[len('backbone.'):], value)
@@ -126,8 +126,8 @@ def convert_umixformer(ckpt: Dict[str, torch.Tensor]) -> 'OrderedDict':
 
 def _lvt_sources(lvt: Dict[str, torch.Tensor]) -> set:
     """The keys of ``lvt`` that :func:`lvt_convert` maps."""
-    from mmseg_maskattn.models.backbones.lvt import _OFFICIAL_KEY
-    return {key for key in lvt if _OFFICIAL_KEY.match(key)}
+    from mmseg_maskattn.models.utils import is_official_lvt_key
+    return {key for key in lvt if is_official_lvt_key(key)}
 
 
 def load_official(path: str) -> Dict[str, torch.Tensor]:

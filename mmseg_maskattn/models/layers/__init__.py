@@ -7,15 +7,22 @@ from .efficient_self_attention import EfficientSelfAttention
 from .gated_spatial_conv import GatedSpatialConv
 from .inverse_softmax_matching import (InverseSoftmaxMatching,
                                        inverse_softmax_matching)
+from .lvt_csa import ConvolutionalSelfAttention
+from .lvt_ffn import LVTFFN
+from .lvt_layer import LVTLayer
+from .lvt_rasa import RecursiveAtrousSelfAttention
 from .mask_attention import MaskAttention
 from .mix_attention import MixAttention
 from .mix_attention_block import MixAttentionBlock
 from .position_attention import PositionAttention
+from .shared_atrous_conv import SharedAtrousConv
 
 __all__ = [
-    'ChannelAttention', 'ConvDownsample', 'EfficientSelfAttention',
-    'GatedSpatialConv', 'InverseSoftmaxMatching',
-    'MaskAttention', 'MixAttention', 'MixAttentionBlock', 'PositionAttention',
+    'ChannelAttention', 'ConvDownsample', 'ConvolutionalSelfAttention',
+    'EfficientSelfAttention', 'GatedSpatialConv', 'InverseSoftmaxMatching',
+    'LVTFFN', 'LVTLayer', 'MaskAttention', 'MixAttention',
+    'MixAttentionBlock', 'PositionAttention', 'RecursiveAtrousSelfAttention',
+    'SharedAtrousConv',
     'blocked_attention', 'check_num_heads', 'inverse_softmax_matching',
     'masked_attention', 'merge_heads', 'multi_head_attention', 'split_heads'
 ]

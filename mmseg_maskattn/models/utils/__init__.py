@@ -1,10 +1,12 @@
 from .few_shot_ops import gram_distance, masked_average_pooling, prior_map
 from .instance_grouping import (assemble_panoptic, component_instances,
                                 group_embeddings, group_things)
+from .lvt_checkpoint import is_official_lvt_key, lvt_convert
 from .restore import batch_metas, restore_to_ori_shape
 
 __all__ = [
     'assemble_panoptic', 'batch_metas', 'component_instances',
-    'gram_distance', 'group_embeddings', 'group_things',
-    'masked_average_pooling', 'prior_map', 'restore_to_ori_shape'
+    'gram_distance', 'group_embeddings', 'group_things', 'is_official_lvt_key',
+    'lvt_convert', 'masked_average_pooling', 'prior_map',
+    'restore_to_ori_shape'
 ]
