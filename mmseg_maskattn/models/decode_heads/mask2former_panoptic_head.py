@@ -16,6 +16,8 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
 from torch import Tensor
 
+from ..utils import check_thing_classes
+
 __all__ = ['Mask2FormerPanopticHead']
 
 
@@ -57,7 +59,9 @@ class Mask2FormerPanopticHead(Mask2FormerHead):
     semantic logits.
 
     Args:
-        thing_classes (Sequence[int]): Class ids that are things; every
+        thing_classes (Sequence[int]): Class ids that are things (at least
+            one, no duplicates; see
+            :func:`~mmseg_maskattn.models.utils.check_thing_classes`); every
             other class id (except ``ignore_index``) is stuff.
         **kwargs: Arguments of mmseg's ``Mask2FormerHead`` (``num_classes``,
             ``in_channels``, ``feat_channels``, ``num_queries``,
@@ -75,15 +79,8 @@ class Mask2FormerPanopticHead(Mask2FormerHead):
             key: ConfigDict(value) if isinstance(value, dict) else value
             for key, value in kwargs.items()
         })
-        bad = [
-            c for c in thing_classes
-            if isinstance(c, bool) or not isinstance(c, int)
-            or not 0 <= c < self.num_classes
-        ]
-        if bad:
-            raise ValueError(f'thing_classes={list(thing_classes)}: {bad} '
-                             f'not class ids in 0..{self.num_classes - 1}')
-        self.thing_classes = tuple(thing_classes)
+        self.thing_classes = check_thing_classes(thing_classes,
+                                                 self.num_classes)
 
     def _seg_data_to_instance_data(
             self, batch_data_samples: SampleList

@@ -9,15 +9,15 @@ connected components of each thing class.
 """
 from typing import Sequence
 
-import numpy as np
 import torch
-from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from ..utils import assemble_panoptic, component_instances
+from ...utils import is_int
+from ..utils import (assemble_panoptic, check_thing_classes,
+                     component_instances, pack_panoptic)
 
 __all__ = ['CCPanopticSegmentor']
 
@@ -55,7 +55,7 @@ class CCPanopticSegmentor(EncoderDecoder):
 
     Args:
         thing_classes (Sequence[int]): Class ids that are things (split into
-            instances); the others are stuff.
+            instances; at least one, no duplicates); the others are stuff.
         connectivity (int): 4 or 8, the pixel neighbourhood of a
             component. Defaults to 8.
         min_area (int): Components with fewer pixels are dropped. Defaults
@@ -71,27 +71,14 @@ class CCPanopticSegmentor(EncoderDecoder):
                  min_area: int = 0,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        things = list(thing_classes)
-        if not things:
-            raise ValueError('thing_classes must name at least one class '
-                             '(a model without things is an EncoderDecoder)')
-        bad = [
-            c for c in things if isinstance(c, bool) or not isinstance(
-                c, (int, np.integer)) or not 0 <= c < self.num_classes
-        ]
-        if bad:
-            raise ValueError(f'thing_classes={things}: {bad} not class ids '
-                             f'in 0..{self.num_classes - 1}')
-        if len(set(things)) != len(things):
-            raise ValueError(f'thing_classes={things} has duplicates')
+        self.thing_classes = check_thing_classes(thing_classes,
+                                                 self.num_classes)
         if connectivity not in (4, 8):
             raise ValueError(f'connectivity must be 4 or 8, got '
                              f'{connectivity!r}')
-        if isinstance(min_area, bool) or not isinstance(
-                min_area, (int, np.integer)) or min_area < 0:
+        if not is_int(min_area) or min_area < 0:
             raise ValueError(f'min_area must be an int >= 0, got '
                              f'{min_area!r}')
-        self.thing_classes = tuple(int(c) for c in things)
         self.connectivity = int(connectivity)
         self.min_area = int(min_area)
 
@@ -123,10 +110,5 @@ class CCPanopticSegmentor(EncoderDecoder):
                 min_area=self.min_area)
             pan, segments = assemble_panoptic(sem, probs, instances,
                                               self.thing_classes)
-            sample.set_data(
-                dict(
-                    pred_instance_seg=PixelData(data=instances[None]),
-                    pred_panoptic_seg=PixelData(
-                        sem_seg=pan[None],
-                        metainfo=dict(segments_info=segments))))
+            pack_panoptic(sample, pan, segments, instances)
         return results

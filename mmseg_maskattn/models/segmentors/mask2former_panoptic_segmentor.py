@@ -3,16 +3,16 @@
 Mask2Former: Masked-attention Mask Transformer for Universal Image
 Segmentation (Cheng et al., CVPR 2022), https://arxiv.org/abs/2112.01527
 """
-from typing import List, Sequence, Tuple
+from typing import List, Tuple
 
 import torch
-from mmengine.structures import InstanceData, PixelData
+from mmengine.structures import InstanceData
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from ..utils import batch_metas, restore_to_ori_shape
+from ..utils import batch_metas, pack_panoptic, restore_to_ori_shape
 
 __all__ = ['Mask2FormerPanopticSegmentor']
 
@@ -126,14 +126,9 @@ class Mask2FormerPanopticSegmentor(EncoderDecoder):
             for seg in segments:
                 if seg['isthing']:
                     instances[pan == seg['id']] = seg['id']
-            sample.set_data(
-                dict(
-                    pred_panoptic_seg=PixelData(
-                        sem_seg=pan[None],
-                        metainfo=dict(segments_info=segments)),
-                    pred_instance_seg=PixelData(data=instances[None]),
-                    pred_instances=self._instances(cls_probs[i], probs,
-                                                   things)))
+            pack_panoptic(sample, pan, segments, instances)
+            sample.pred_instances = self._instances(cls_probs[i], probs,
+                                                    things)
         return results
 
     def _panoptic(self, cls_probs: Tensor, mask_probs: Tensor,

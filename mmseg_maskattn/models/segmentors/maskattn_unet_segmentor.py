@@ -8,13 +8,12 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 
-from ..utils import (assemble_panoptic, batch_metas, group_things,
-                     restore_to_ori_shape)
+from ..utils import (assemble_panoptic, batch_metas, check_thing_classes,
+                     group_things, pack_panoptic, restore_to_ori_shape)
 
 __all__ = ['MaskAttnUNetSegmentor']
 
@@ -35,7 +34,9 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
     ``segments_info`` in its metainfo), at the original image size.
 
     Args:
-        thing_classes (Sequence[int]): Class ids that are things.
+        thing_classes (Sequence[int]): Class ids that are things (at least
+            one, no duplicates; see
+            :func:`~mmseg_maskattn.models.utils.check_thing_classes`).
         grouping_cfg (dict): Keyword arguments of ``group_embeddings``
             (``threshold``, ``min_area``, ``max_instances``, ``num_seeds``,
             ``connectivity``).
@@ -52,18 +53,16 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
             raise ValueError('MaskAttnUNetSegmentor needs a decode head with '
                              'instance embeddings (e.g. MaskAttnUNetHead), '
                              f'got {type(self.decode_head).__name__}')
-        bad = [c for c in thing_classes if not 0 <= c < self.num_classes]
-        if bad:
-            raise ValueError(f'thing_classes={list(thing_classes)}: {bad} '
-                             f'not in 0..{self.num_classes - 1}')
-        self.thing_classes = tuple(thing_classes)
+        self.thing_classes = check_thing_classes(thing_classes,
+                                                 self.num_classes)
         self.grouping_cfg = dict(grouping_cfg or {})
         unknown = set(self.grouping_cfg) - {
             'threshold', 'min_area', 'max_instances', 'num_seeds',
             'connectivity'
         }
         if unknown:
-            raise ValueError(f'grouping_cfg has unknown keys {sorted(unknown)}')
+            raise ValueError(
+                f'grouping_cfg has unknown keys {sorted(unknown)}')
 
     def predict_embeddings(
             self, inputs: torch.Tensor,
@@ -102,10 +101,5 @@ class MaskAttnUNetSegmentor(EncoderDecoder):
                                      **self.grouping_cfg)
             pan, segments = assemble_panoptic(sem, probs, instances,
                                               self.thing_classes)
-            sample.set_data(
-                dict(
-                    pred_instance_seg=PixelData(data=instances[None]),
-                    pred_panoptic_seg=PixelData(
-                        sem_seg=pan[None],
-                        metainfo=dict(segments_info=segments))))
+            pack_panoptic(sample, pan, segments, instances)
         return results

@@ -1,20 +1,17 @@
-"""Grouping of pixel embeddings into instances and panoptic assembly.
+"""Grouping of pixel embeddings and thing regions into instances.
 
 MaskAttn-UNet: A Mask Attention-Driven Framework for Universal
 Low-Resolution Image Segmentation (Cheng et al., 2025),
 https://arxiv.org/abs/2503.10686
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = [
-    'component_instances', 'group_embeddings', 'group_things',
-    'assemble_panoptic'
-]
+__all__ = ['component_instances', 'group_embeddings', 'group_things']
 
 
 def group_embeddings(embeddings: torch.Tensor,
@@ -186,66 +183,3 @@ def _group_components(embeddings: torch.Tensor, mask: torch.Tensor,
         labels = torch.where(groups > 0, groups + k, labels)
         k += int(groups.max())
     return labels
-
-
-def assemble_panoptic(
-        sem_seg: torch.Tensor, probs: torch.Tensor, instances: torch.Tensor,
-        thing_classes: Sequence[int]) -> Tuple[torch.Tensor, List[dict]]:
-    """Panoptic map: stuff from the semantic map, things from instances.
-
-    Args:
-        sem_seg (Tensor): (H, W) predicted class per pixel.
-        probs (Tensor): (K, H, W) class probabilities.
-        instances (Tensor): (H, W) instance index per pixel (0 = none),
-            each instance inside one thing class.
-        thing_classes (Sequence[int]): Thing class ids.
-
-    Returns:
-        tuple: (H, W) long id map (0 = void: thing pixels not grouped into
-        an instance) and the ``segments_info`` list with ``id``,
-        ``category_id``, ``isthing``, ``area`` and ``score`` (mean
-        probability of the segment's class over its pixels).
-    """
-    things = torch.zeros(probs.shape[0], dtype=torch.bool,
-                         device=sem_seg.device)
-    things[list(thing_classes)] = True
-    pan = torch.zeros_like(sem_seg, dtype=torch.long)
-    segments = []
-    next_id = 1
-    for cls in torch.unique(sem_seg).tolist():
-        if things[cls]:
-            continue
-        region = sem_seg == cls
-        pan[region] = next_id
-        segments.append(
-            dict(
-                id=next_id,
-                category_id=cls,
-                isthing=False,
-                area=int(region.sum()),
-                score=float(probs[cls][region].mean())))
-        next_id += 1
-    num = int(instances.max()) if instances.numel() else 0
-    if num:
-        flat = instances.flatten()
-        area = torch.bincount(flat, minlength=num + 1)
-        # class of each instance: the (unique) predicted class of its pixels
-        cls_of = torch.zeros(num + 1, dtype=torch.long, device=flat.device)
-        cls_of[flat] = sem_seg.flatten()
-        prob_sum = torch.zeros(num + 1, device=flat.device, dtype=probs.dtype)
-        prob_sum.index_add_(
-            0, flat,
-            probs.flatten(1).gather(0, sem_seg.flatten()[None])[0])
-        for k in range(1, num + 1):
-            if area[k] == 0:
-                continue
-            pan[instances == k] = next_id
-            segments.append(
-                dict(
-                    id=next_id,
-                    category_id=int(cls_of[k]),
-                    isthing=True,
-                    area=int(area[k]),
-                    score=float(prob_sum[k] / area[k])))
-            next_id += 1
-    return pan, segments

@@ -1,9 +1,8 @@
-"""Embedding grouping and panoptic assembly on hand-made maps."""
+"""Embedding and component grouping on hand-made maps."""
 import pytest
 import torch
 
-from mmseg_maskattn.models.utils import (assemble_panoptic,
-                                         component_instances,
+from mmseg_maskattn.models.utils import (component_instances,
                                          group_embeddings, group_things)
 
 
@@ -46,27 +45,6 @@ def test_max_instances():
     labels = group_embeddings(
         emb, torch.ones(2, 2, dtype=torch.bool), min_area=1, max_instances=3)
     assert labels.max() == 3 and (labels == 0).sum() == 1
-
-
-def test_assemble_panoptic_by_hand():
-    # class 0 = stuff, class 1 = thing; the thing pixel (2, 2) is ungrouped
-    sem = torch.tensor([[0, 0, 1], [0, 1, 1], [0, 0, 1]])
-    instances = torch.tensor([[0, 0, 1], [0, 1, 1], [0, 0, 0]])
-    probs = torch.zeros(2, 3, 3)
-    probs[0] = 0.8
-    probs[1] = 0.2
-    probs[1][sem == 1] = 0.9
-    probs[0][sem == 1] = 0.1
-    probs[1, 0, 2] = 0.6
-    pan, segments = assemble_panoptic(sem, probs, instances, [1])
-    assert segments[0] == dict(
-        id=1, category_id=0, isthing=False, area=5, score=segments[0]['score'])
-    assert abs(segments[0]['score'] - 0.8) < 1e-6
-    assert segments[1]['category_id'] == 1 and segments[1]['isthing']
-    assert segments[1]['area'] == 3
-    assert abs(segments[1]['score'] - (0.6 + 0.9 + 0.9) / 3) < 1e-6
-    expected = torch.tensor([[1, 1, 2], [1, 2, 2], [1, 1, 0]])
-    assert torch.equal(pan, expected)
 
 
 def test_connectivity_splits_apart_objects_with_one_embedding():
