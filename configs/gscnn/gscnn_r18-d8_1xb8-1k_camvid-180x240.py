@@ -6,7 +6,7 @@
 _base_ = [
     '../_base_/datasets/camvid.py',
     'mmseg::_base_/default_runtime.py',
-    '../_base_/schedules/cpu_iter_runtime.py',
+    '../_base_/cpu_iter_runtime.py',
 ]
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'

@@ -13,7 +13,7 @@ _base_ = [
     '../_base_/models/hdmnet_r50.py',
     '../_base_/datasets/coco20i.py',
     'mmseg::_base_/default_runtime.py',
-    '../_base_/schedules/cpu_iter_runtime.py',
+    '../_base_/cpu_iter_runtime.py',
 ]
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'

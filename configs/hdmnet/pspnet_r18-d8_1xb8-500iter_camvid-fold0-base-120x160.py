@@ -18,7 +18,7 @@ _base_ = [
     'mmseg::_base_/models/pspnet_r50-d8.py',
     '../_base_/datasets/camvid.py',
     'mmseg::_base_/default_runtime.py',
-    '../_base_/schedules/cpu_iter_runtime.py',
+    '../_base_/cpu_iter_runtime.py',
 ]
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'

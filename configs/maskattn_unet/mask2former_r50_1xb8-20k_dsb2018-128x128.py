@@ -13,7 +13,7 @@ _base_ = [
     '../_base_/models/mask2former_r50_panoptic.py',
     '../_base_/datasets/dsb2018_panoptic_128x128.py',
     'mmseg::_base_/default_runtime.py',
-    '../_base_/schedules/cpu_iter_runtime.py',
+    '../_base_/cpu_iter_runtime.py',
 ]
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'

@@ -12,7 +12,7 @@ _base_ = [
     'mmseg::_base_/models/fcn_unet_s5-d16.py',
     '../_base_/datasets/dsb2018_panoptic_128x128.py',
     'mmseg::_base_/default_runtime.py',
-    '../_base_/schedules/cpu_iter_runtime.py',
+    '../_base_/cpu_iter_runtime.py',
 ]
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'

@@ -20,7 +20,7 @@ BASES = [
     str(REPO_ROOT / 'configs/_base_/models/hdmnet_r50.py'),
     str(REPO_ROOT / 'configs/_base_/datasets/toy_fss.py'),
     'mmseg::_base_/default_runtime.py',
-    str(REPO_ROOT / 'configs/_base_/schedules/cpu_iter_runtime.py'),
+    str(REPO_ROOT / 'configs/_base_/cpu_iter_runtime.py'),
 ]
 TINY = '''
 _base_ = {bases!r}
