@@ -1,16 +1,16 @@
 """A :class:`CheckedSegDataset` whose samples also have an instance map."""
 import os.path as osp
-from typing import List, Mapping, Union
+from typing import List
 
 import mmengine.fileio as fileio
-from mmengine.config import Config
 
 from .checked_seg_dataset import CheckedSegDataset
+from .panoptic_metainfo import PanopticMetainfoMixin
 
 __all__ = ['CheckedPanopticDataset']
 
 
-class CheckedPanopticDataset(CheckedSegDataset):
+class CheckedPanopticDataset(PanopticMetainfoMixin, CheckedSegDataset):
     """Base class of the panoptic datasets (semantic + instance ground truth).
 
     Samples of MaskAttn-UNet (Cheng et al., "MaskAttn-UNet: A Mask
@@ -53,40 +53,6 @@ class CheckedPanopticDataset(CheckedSegDataset):
     def __init__(self, inst_map_suffix: str = '.png', **kwargs) -> None:
         self.inst_map_suffix = inst_map_suffix
         super().__init__(**kwargs)
-
-    @classmethod
-    def _load_metainfo(cls,
-                       metainfo: Union[Mapping, Config, None] = None) -> dict:
-        """mmengine's metainfo, with thing/stuff classes of the classes.
-
-        Args:
-            metainfo (Mapping | Config, optional): Meta information given
-                to the dataset. Defaults to None.
-
-        Returns:
-            dict: The metainfo, ``thing_classes`` and ``stuff_classes``
-            restricted to ``classes``.
-
-        Raises:
-            ValueError: If ``classes`` or ``thing_classes`` is missing, or a
-                thing class is neither in ``classes`` nor in the classes of
-                ``METAINFO``.
-        """
-        meta = super()._load_metainfo(metainfo)
-        name = cls.__name__
-        if meta.get('classes') is None or meta.get('thing_classes') is None:
-            raise ValueError(f"{name}: metainfo needs 'classes' and "
-                             "'thing_classes'")
-        classes = tuple(meta['classes'])
-        known = set(classes) | set(cls.METAINFO.get('classes', ()))
-        unknown = [c for c in meta['thing_classes'] if c not in known]
-        if unknown:
-            raise ValueError(f'{name}: thing_classes {unknown} are not '
-                             f'classes of the dataset {classes}')
-        things = tuple(c for c in classes if c in meta['thing_classes'])
-        meta['thing_classes'] = things
-        meta['stuff_classes'] = tuple(c for c in classes if c not in things)
-        return meta
 
     def load_data_list(self) -> List[dict]:
         """List the samples and check that every instance map exists.

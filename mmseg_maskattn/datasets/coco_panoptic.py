@@ -1,19 +1,19 @@
 """COCO panoptic 2017 (json + PNGs) with panoptic reading."""
 import os.path as osp
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List
 
 import mmengine
 from mmdet.datasets import CocoPanopticDataset as MMDetCocoPanopticDataset
-from mmengine.config import Config
 from mmseg.registry import DATASETS
 
 from .checked_seg_dataset import CheckedSegDataset
+from .panoptic_metainfo import PanopticMetainfoMixin
 
 __all__ = ['CocoPanopticSegDataset']
 
 
 @DATASETS.register_module()
-class CocoPanopticSegDataset(CheckedSegDataset):
+class CocoPanopticSegDataset(PanopticMetainfoMixin, CheckedSegDataset):
     """COCO panoptic 2017 with semantic, instance and panoptic ground truth.
 
     A data set of MaskAttn-UNet (Cheng et al., "MaskAttn-UNet: A Mask
@@ -109,37 +109,6 @@ class CocoPanopticSegDataset(CheckedSegDataset):
             data_prefix=data_prefix,
             reduce_zero_label=reduce_zero_label,
             **kwargs)
-
-    @classmethod
-    def _load_metainfo(cls,
-                       metainfo: Union[Mapping, Config, None] = None) -> dict:
-        """mmengine's metainfo, with thing/stuff classes of the classes.
-
-        Args:
-            metainfo (Mapping | Config, optional): Meta information given
-                to the dataset. Defaults to None.
-
-        Returns:
-            dict: The metainfo, ``thing_classes`` and ``stuff_classes``
-            restricted to ``classes`` (every class not a thing is stuff).
-
-        Raises:
-            ValueError: If a thing class is not a class of ``METAINFO``.
-        """
-        meta = super()._load_metainfo(metainfo)
-        unknown = [
-            c for c in meta['thing_classes']
-            if c not in cls.METAINFO['classes']
-        ]
-        if unknown:
-            raise ValueError(f'{cls.__name__}: thing_classes {unknown} are '
-                             'not classes of the dataset')
-        things = tuple(c for c in meta['classes']
-                       if c in meta['thing_classes'])
-        meta['thing_classes'] = things
-        meta['stuff_classes'] = tuple(c for c in meta['classes']
-                                      if c not in things)
-        return meta
 
     def load_data_list(self) -> List[dict]:
         """Check the files, read the json and list one sample per image.
