@@ -73,10 +73,9 @@ class CamVidDataset(CheckedSegDataset):
                  seg_map_suffix: str = '.png',
                  reduce_zero_label: bool = False,
                  **kwargs) -> None:
-        if reduce_zero_label:
-            raise ValueError(
-                'CamVidDataset: reduce_zero_label must be False, label 0 is '
-                'the class "Sky"; void (label 11) is already mapped to 255')
+        self._check_label_zero_kept(
+            reduce_zero_label, 'label 0 is the class "Sky"; void (label 11) '
+            'is already mapped to 255')
         super().__init__(
             img_suffix=img_suffix,
             seg_map_suffix=seg_map_suffix,

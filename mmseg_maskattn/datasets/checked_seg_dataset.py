@@ -1,5 +1,5 @@
 """A :class:`BaseSegDataset` that reports bad input early and by name."""
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Sequence
 
 import mmcv
 import mmengine.fileio as fileio
@@ -111,6 +111,26 @@ class CheckedSegDataset(BaseSegDataset):
                         f'{type(self).__name__}: cannot read {kind} file '
                         f'{path!r} (sample {idx}): {problem}') from err
             raise
+
+    @classmethod
+    def _check_label_zero_kept(cls, reduce_zero_label: bool,
+                               reason: str) -> None:
+        """Reject ``reduce_zero_label=True``, giving ``reason`` (label 0 is
+        a class of the dataset)."""
+        if reduce_zero_label:
+            raise ValueError(f'{cls.__name__}: reduce_zero_label must be '
+                             f'False, {reason}')
+
+    @classmethod
+    def _check_data_prefix(cls, data_prefix: Optional[dict],
+                           keys: Sequence[str], example: str) -> None:
+        """Raise naming the ``keys`` that ``data_prefix`` does not give,
+        with an ``example`` of a valid ``data_prefix``."""
+        prefix = data_prefix or {}
+        missing = [key for key in keys if not prefix.get(key)]
+        if missing:
+            raise ValueError(f'{cls.__name__}: data_prefix must give '
+                             f'{missing}, e.g. {example}; got {prefix!r}')
 
     def _uses_ann_file(self) -> bool:
         return bool(self.ann_file) and not fileio.isdir(

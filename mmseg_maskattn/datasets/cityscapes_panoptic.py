@@ -64,17 +64,12 @@ class CityscapesPanopticSegDataset(CheckedPanopticDataset):
                  reduce_zero_label: bool = False,
                  **kwargs) -> None:
         name = type(self).__name__
-        if reduce_zero_label:
-            raise ValueError(f'{name}: reduce_zero_label must be False, '
-                             'label 0 is the class "road"')
+        self._check_label_zero_kept(reduce_zero_label,
+                                    'label 0 is the class "road"')
         prefix = kwargs.get('data_prefix') or {}
-        missing = [
-            key for key in ('img_path', 'inst_map_path') if not prefix.get(key)
-        ]
-        if missing:
-            raise ValueError(f'{name}: data_prefix must give {missing}, e.g. '
-                             "dict(img_path='leftImg8bit/train', "
-                             f"inst_map_path='gtFine/train'); got {prefix!r}")
+        self._check_data_prefix(
+            prefix, ('img_path', 'inst_map_path'),
+            "dict(img_path='leftImg8bit/train', inst_map_path='gtFine/train')")
         if prefix.get('seg_map_path') is not None:
             raise ValueError(
                 f"{name}: data_prefix['seg_map_path'] must not be given: the "

@@ -88,22 +88,15 @@ class CocoPanopticSegDataset(PanopticMetainfoMixin, CheckedSegDataset):
                  data_prefix: dict,
                  reduce_zero_label: bool = False,
                  **kwargs) -> None:
-        name = type(self).__name__
-        if reduce_zero_label:
-            raise ValueError(f'{name}: reduce_zero_label must be False, '
-                             'every category is a class')
+        self._check_label_zero_kept(reduce_zero_label,
+                                    'every category is a class')
         if not ann_file:
-            raise ValueError(f'{name}: ann_file (the panoptic json) must be '
-                             'given')
-        missing = [
-            key for key in ('img_path', 'pan_map_path')
-            if not data_prefix.get(key)
-        ]
-        if missing:
-            raise ValueError(
-                f'{name}: data_prefix must give {missing}, e.g. '
-                "dict(img_path='val2017', pan_map_path="
-                f"'annotations/panoptic_val2017'); got {data_prefix!r}")
+            raise ValueError(f'{type(self).__name__}: ann_file (the panoptic '
+                             'json) must be given')
+        self._check_data_prefix(
+            data_prefix, ('img_path', 'pan_map_path'),
+            "dict(img_path='val2017', "
+            "pan_map_path='annotations/panoptic_val2017')")
         super().__init__(
             ann_file=ann_file,
             data_prefix=data_prefix,

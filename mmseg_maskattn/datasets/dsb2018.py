@@ -69,9 +69,8 @@ class DSB2018Dataset(CheckedPanopticDataset):
                  reduce_zero_label: bool = False,
                  **kwargs) -> None:
         name = type(self).__name__
-        if reduce_zero_label:
-            raise ValueError(f'{name}: reduce_zero_label must be False, '
-                             'label 0 is the class "background"')
+        self._check_label_zero_kept(reduce_zero_label,
+                                    'label 0 is the class "background"')
         if data_prefix is None:
             data_prefix = dict(img_path='images', inst_map_path='instances')
         if data_prefix.get('seg_map_path') is not None:

@@ -37,10 +37,8 @@ class ToySegDataset(CheckedSegDataset):
                  seg_map_suffix: str = '.png',
                  reduce_zero_label: bool = False,
                  **kwargs) -> None:
-        if reduce_zero_label:
-            raise ValueError(
-                'ToySegDataset: reduce_zero_label must be False, label 0 is '
-                'the class "background"')
+        self._check_label_zero_kept(reduce_zero_label,
+                                    'label 0 is the class "background"')
         super().__init__(
             img_suffix=img_suffix,
             seg_map_suffix=seg_map_suffix,

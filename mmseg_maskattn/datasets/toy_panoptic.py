@@ -60,21 +60,13 @@ class ToyPanopticDataset(CheckedPanopticDataset):
                  inst_map_suffix: str = '.png',
                  reduce_zero_label: bool = False,
                  **kwargs) -> None:
-        name = type(self).__name__
-        if reduce_zero_label:
-            raise ValueError(f'{name}: reduce_zero_label must be False, '
-                             'label 0 is the class "background"')
-        prefix = kwargs.get('data_prefix') or {}
-        missing = [
-            key for key in ('img_path', 'seg_map_path', 'inst_map_path')
-            if not prefix.get(key)
-        ]
-        if missing:
-            raise ValueError(
-                f'{name}: data_prefix must give {missing}, e.g. '
-                "dict(img_path='img_dir/train', seg_map_path="
-                "'ann_dir/train', inst_map_path='panoptic/train'); got "
-                f'{prefix!r}')
+        self._check_label_zero_kept(reduce_zero_label,
+                                    'label 0 is the class "background"')
+        self._check_data_prefix(
+            kwargs.get('data_prefix'),
+            ('img_path', 'seg_map_path', 'inst_map_path'),
+            "dict(img_path='img_dir/train', seg_map_path='ann_dir/train', "
+            "inst_map_path='panoptic/train')")
         super().__init__(
             img_suffix=img_suffix,
             seg_map_suffix=seg_map_suffix,
