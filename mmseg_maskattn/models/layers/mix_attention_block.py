@@ -14,7 +14,7 @@ from mmcv.cnn.bricks import DropPath
 from mmengine.model import (BaseModule, constant_init, normal_init,
                             trunc_normal_init)
 from mmseg.models.backbones.mit import MixFFN
-from mmseg.models.utils import resize
+from mmseg.models.utils import nchw_to_nlc, nlc_to_nchw, resize
 from mmseg.registry import MODELS
 
 from .mix_attention import MixAttention
@@ -142,13 +142,9 @@ class MixAttentionBlock(BaseModule):
         Returns:
             tuple: (B, h*w, C) tokens and their grid (h, w).
         """
-        b, _, c = x.shape
-        # (B, H*W, C) -> (B, C, H, W)
-        x = x.transpose(1, 2).reshape(b, c, *hw_shape)
-        x = self.q_proj(self.q_pool(x))
+        x = self.q_proj(self.q_pool(nlc_to_nchw(x, hw_shape)))
         pooled_hw = tuple(x.shape[2:])
-        # (B, C, h, w) -> (B, h*w, C)
-        x = x.flatten(2).transpose(1, 2)
+        x = nchw_to_nlc(x)  # (B, C, h, w) -> (B, h*w, C)
         return self.q_act(self.q_norm(x)), pooled_hw
 
     def forward(self, x: torch.Tensor, hw_shape: Tuple[int, int],
@@ -167,13 +163,11 @@ class MixAttentionBlock(BaseModule):
         kv = self.norm2(kv)
         if self.query_pool_ratio > 1:
             q, pooled_hw = self.pooled_query(x, hw_shape)
-            out = self.attn(q, kv)
-            b, _, c = out.shape
             # (B, h*w, C) -> (B, C, h, w) -> upsample -> (B, H*W, C)
-            out = out.transpose(1, 2).reshape(b, c, *pooled_hw)
+            out = nlc_to_nchw(self.attn(q, kv), pooled_hw)
             out = resize(out, size=hw_shape, mode='bilinear',
                          align_corners=False)
-            out = out.flatten(2).transpose(1, 2)
+            out = nchw_to_nlc(out)
         else:
             out = self.attn(x, kv)
         x = x + self.drop_path(out)
