@@ -490,6 +490,11 @@ SPECS = {
          (dict(min_area=-1), 'min_area'),
          (dict(bogus=1), 'bogus')],
         call=lambda m, x, samples: _losses(m.loss(x, samples))),
+    'ConvDownsample':
+    Spec(
+        dict(type='ConvDownsample', embed_dims=8, norm_cfg=dict(type='LN')),
+        lambda: (torch.randn(2, 8, 7, 6), ), [(2, 8, 4, 3)],
+        [(dict(bogus=1), 'bogus')]),
     'EfficientSelfAttention':
     Spec(
         dict(

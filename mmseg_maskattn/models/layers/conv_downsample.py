@@ -6,10 +6,12 @@ HDMNet: Hierarchical Dense Correlation Distillation for Few-Shot Segmentation
 import torch
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
+from mmseg.registry import MODELS
 
 __all__ = ['ConvDownsample']
 
 
+@MODELS.register_module()
 class ConvDownsample(nn.Module):
     """Stride-2 3x3 conv between transformer stages, with a token norm.
 
