@@ -25,7 +25,6 @@ Run from the repository root, with CamVid at data/camvid:
 """
 import argparse
 import os.path as osp
-import sys
 
 import numpy as np
 import torch
@@ -33,10 +32,9 @@ from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS
 
 import mmseg_maskattn  # noqa: F401
+from mmseg_maskattn.analysis.study import checkpoint_model, from_root
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-sys.path.insert(0, osp.join(ROOT, 'projects', 'lowres_universal'))
-from head_activity import checkpoint_model, from_root  # noqa: E402
 
 THRESHOLDS = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2))
 
@@ -136,7 +134,7 @@ def run(checkpoint, episodes, seed):
     dataset_cfg.num_episodes = episodes
     dataset_cfg.seed = seed
     inner = dataset_cfg.dataset
-    inner.data_root = from_root(inner.data_root)
+    inner.data_root = from_root(ROOT, inner.data_root)
     dataset = DATASETS.build(dataset_cfg)
     thresholds = torch.tensor(THRESHOLDS, dtype=torch.float32)
     records = []

@@ -30,9 +30,6 @@ import glob
 import json
 import os
 import os.path as osp
-import platform
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -41,13 +38,10 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 import mmseg_maskattn  # noqa: F401
+from mmseg_maskattn.analysis.study import (latest_test_metrics,
+                                           machine_description, run_tool)
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-# Import the package from this checkout (the revision the table names),
-# not from wherever it is installed.
-ENV = dict(os.environ,
-           PYTHONPATH=os.pathsep.join(
-               p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
 ITERS = 300
 FOLDS = (0, 1, 2)
 # backbone: {name: config pattern ({fold} is filled in)}
@@ -88,18 +82,6 @@ TABLES = {
     'pspbase': 'results_pspbase.md',
     'pspbasebg': 'results_ensemble.md'
 }
-
-
-def _run(args):
-    print('+', ' '.join(args), flush=True)
-    subprocess.run([sys.executable] + args, cwd=ROOT, env=ENV,
-                   check=True)
-
-
-def _test_metrics(work_dir):
-    runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
-    with open(runs[-1]) as f:
-        return json.loads(f.read().strip().splitlines()[-1])
 
 
 def episode_foreground(dataset):
@@ -150,7 +132,7 @@ def _train(config, work, ckpt, force, extra=()):
                             and osp.isfile(timing))
     if trained:
         start = time.time()
-        _run(['tools/train.py', config, '--work-dir', work, *extra])
+        run_tool(ROOT, ['tools/train.py', config, '--work-dir', work, *extra])
         with open(timing, 'w') as f:
             f.write(f'{(time.time() - start) / 60:.2f}\n')
     with open(timing) as f:
@@ -170,12 +152,15 @@ def _train_and_test(config, work, force, options=()):
         os.remove(test_timing)
     if not osp.isfile(test_timing):
         start = time.time()
-        _run(['tools/test.py', config, ckpt, '--work-dir', test_dir, *extra])
+        run_tool(ROOT,
+                 ['tools/test.py', config, ckpt, '--work-dir', test_dir,
+                  *extra])
         with open(test_timing, 'w') as f:
             f.write(f'{(time.time() - start) / 60:.2f}\n')
     with open(test_timing) as f:
         test_min = float(f.read())
-    return train_min, test_min, _test_metrics(osp.join(ROOT, test_dir))
+    return (train_min, test_min,
+            latest_test_metrics(osp.join(ROOT, test_dir)))
 
 
 def base_val_miou(work_dir):
@@ -287,8 +272,7 @@ def main():
                 f"{sum(m['mIoU'] for m in per_fold) / len(FOLDS):.2f} | "
                 f"{sum(m['FB-IoU'] for m in per_fold) / len(FOLDS):.2f} "
                 '| | | |')
-    machine = (f'{platform.processor() or platform.machine()}, '
-               f'{os.cpu_count()} CPU cores')
+    machine = machine_description(omp_threads=False)
     folds = ' '.join(str(f) for f in args.folds)
     tables = lines + means + [''] + fold_rows
     backbone = 'a random frozen ResNetV1c-18'

@@ -36,7 +36,6 @@ Run from the repository root, with DSB2018 at data/dsb2018:
 import argparse
 import logging
 import os.path as osp
-import sys
 
 import torch
 import torch.nn.functional as F
@@ -45,11 +44,11 @@ from mmengine.logging import MMLogger
 from mmseg.registry import DATASETS, METRICS
 
 import mmseg_maskattn  # noqa: F401
+from mmseg_maskattn.analysis.study import checkpoint_model, from_root
 from mmseg_maskattn.models.utils import (assemble_panoptic,
                                          component_instances, group_things)
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from head_activity import checkpoint_model, from_root  # noqa: E402
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 
 def embedding_separation(embeddings: torch.Tensor,
@@ -128,7 +127,7 @@ def study(checkpoint, thresholds, batch_size=8, connectivity=None):
                         f'{type(model).__name__}, not a segmentor that '
                         'groups embeddings (MaskAttnUNetSegmentor)')
     dataset_cfg = cfg.val_dataloader.dataset
-    dataset_cfg.data_root = from_root(dataset_cfg.data_root)
+    dataset_cfg.data_root = from_root(ROOT, dataset_cfg.data_root)
     dataset = DATASETS.build(dataset_cfg)
     pq_cfg = [
         e for e in (cfg.val_evaluator if isinstance(cfg.val_evaluator, list)

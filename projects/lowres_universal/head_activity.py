@@ -29,15 +29,14 @@ import random
 
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmseg.models.utils import resize
-from mmseg.registry import DATASETS, MODELS
+from mmseg.registry import DATASETS
 
 import mmseg_maskattn  # noqa: F401
+from mmseg_maskattn.analysis.study import (checkpoint_config,
+                                           checkpoint_model, from_root)
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
@@ -90,39 +89,9 @@ def _batch(cfg, batch_size, seed):
     np.random.seed(seed)
     torch.manual_seed(seed)
     dataset_cfg = cfg.train_dataloader.dataset
-    dataset_cfg.data_root = from_root(dataset_cfg.data_root)
+    dataset_cfg.data_root = from_root(ROOT, dataset_cfg.data_root)
     dataset = DATASETS.build(dataset_cfg)
     return pseudo_collate([dataset[i] for i in range(batch_size)])
-
-
-def checkpoint_config(checkpoint):
-    """The config mmengine stored in ``checkpoint`` (``meta['cfg']``)."""
-    # weights_only: importing mmseg_maskattn allow-lists the few globals
-    # of mmengine checkpoints (mmseg_maskattn.engine.checkpoint)
-    meta = torch.load(checkpoint, map_location='cpu',
-                      weights_only=True).get('meta', {})
-    if 'cfg' not in meta:
-        raise KeyError(f"{checkpoint} has no meta['cfg'] (not written by "
-                       'the mmengine Runner)')
-    return Config.fromstring(meta['cfg'], file_format='.py')
-
-
-def checkpoint_model(checkpoint):
-    """The config stored in ``checkpoint`` and its model, built in the
-    config's default scope, weights loaded (strict), on the CPU, in eval
-    mode (SyncBN reverted to BN)."""
-    cfg = checkpoint_config(checkpoint)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                    logger='silent')
-    return cfg, model.eval()
-
-
-def from_root(path):
-    """``path`` as given if absolute, else relative to the repository
-    root (configs name data roots relative to it)."""
-    return path if osp.isabs(path) else osp.join(ROOT, path)
 
 
 def measure(checkpoint, batch):

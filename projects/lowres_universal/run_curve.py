@@ -9,10 +9,11 @@ full config), 0.1 and 0.02 with one shared head (table ``curve.md``),
 ``heads``, the paper's two heads with and without the coordinate input of
 the embedding head (table ``curve_heads.md``), and ``prior``, the two heads
 (with and without coordinates) with the classifier's bias initialised to the
-log class frequencies (``class_prior``; table ``curve_prior.md``). Each model is trained from
-scratch with ``tools/train.py`` for 400 iterations of batch 8 (the
-``*-400iter_*`` configs next to this script) and validated on the 133 val
-images every 100 iterations by the configs' evaluators (mIoU, PQ, mask AP).
+log class frequencies (``class_prior``; table ``curve_prior.md``). Each
+model is trained from scratch with ``tools/train.py`` for 400 iterations of
+batch 8 (the ``*-400iter_*`` configs next to this script) and validated on
+the 133 val images every 100 iterations by the configs' evaluators (mIoU,
+PQ, mask AP).
 The validation results are read from the run's ``vis_data/scalars.json``
 and written as one table per set (a finished run in the work dir is reused
 unless --force).
@@ -25,18 +26,11 @@ Run from the repository root, with DSB2018 at data/dsb2018 (a symlink to
 import argparse
 import glob
 import json
-import os
 import os.path as osp
-import platform
-import subprocess
-import sys
+
+from mmseg_maskattn.analysis.study import machine_description, run_tool
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-# Import the package from this checkout (the revision the table names),
-# not from wherever it is installed.
-ENV = dict(os.environ,
-           PYTHONPATH=os.pathsep.join(
-               p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
 CONFIGS = 'projects/lowres_universal/configs/'
 ITERS = 400
 # set: (table file, {name: config of the 400-iteration schedule})
@@ -66,8 +60,8 @@ SETS = {
         'maskattn-unet-prior-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
         'MaskAttn-UNet (b32), two heads + coordinates + class prior, '
         'lambda = 0.02':
-        CONFIGS +
-        'maskattn-unet-coords-prior-ic0.02_b32_1xb8-400iter_dsb2018-128x128.py',
+        CONFIGS + 'maskattn-unet-coords-prior-ic0.02_b32_1xb8-400iter_'
+        'dsb2018-128x128.py',
     }),
 }
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'mask/mAP', 'mask/AP50')
@@ -119,15 +113,11 @@ def main():
         stem = osp.basename(config).split('_')[0]
         work = osp.join(ROOT, args.work_dir, stem)
         if args.force or not osp.isfile(osp.join(work, f'iter_{ITERS}.pth')):
-            cmd = ['tools/train.py', config, '--work-dir', work]
-            print('+', ' '.join(cmd), flush=True)
-            subprocess.run([sys.executable] + cmd, cwd=ROOT, env=ENV,
-                           check=True)
+            run_tool(ROOT, ['tools/train.py', config, '--work-dir', work])
         for step, metrics in sorted(val_results(work).items()):
             values = ' | '.join(f'{metrics[k]:.2f}' for k in METRICS)
             lines.append(f'| {name} | {step} | {values} |')
-    machine = (f'{platform.processor() or platform.machine()}, '
-               f'{os.cpu_count()} CPU cores')
+    machine = machine_description(omp_threads=False)
     configs = '\n'.join(f'- {name}: `{config}`'
                         for name, config in models.items())
     text = '\n'.join(lines) + (

@@ -9,10 +9,12 @@ this script: 100 iterations, the data pipeline of
 ``configs/_base_/datasets/dsb2018_panoptic_128x128.py``, each model's own
 optimizer), with ``tools/train.py``, then evaluated on the 133 val images
 at 128x128 with ``tools/test.py`` and the configs' evaluators (mIoU, PQ,
-mask AP). Params and GFLOPs come from ``tools/analysis_tools/get_flops.py``
-at 128x128, the peak memory of a training step (batch 8) from
-``tools/analysis_tools/benchmark.py --part train``. The table is written to
-``results.md`` (a finished run in the work dir is reused unless --force).
+mask AP). Params and GFLOPs at 128x128 are counted with
+:mod:`mmseg_maskattn.analysis` (the numbers of
+``tools/analysis_tools/get_flops.py``), the peak memory of a training step
+(batch 8) comes from ``tools/analysis_tools/benchmark.py --part train``.
+The table is written to ``results.md`` (a finished run in the work dir is
+reused unless --force).
 
 Run from the repository root, with DSB2018 at data/dsb2018 (a symlink to
 ../shared/data/dsb2018 on the project machines):
@@ -20,21 +22,15 @@ Run from the repository root, with DSB2018 at data/dsb2018 (a symlink to
         --work-dir work_dirs/lowres_universal
 """
 import argparse
-import glob
 import json
-import os
 import os.path as osp
-import platform
-import subprocess
-import sys
 import time
 
+from mmseg_maskattn.analysis.study import (check_checkout, complexity,
+                                           latest_test_metrics,
+                                           machine_description, run_tool)
+
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-# Import the package from this checkout (the revision the table names),
-# not from wherever it is installed.
-ENV = dict(os.environ,
-           PYTHONPATH=os.pathsep.join(
-               p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
 CONFIGS = 'projects/lowres_universal/configs/'
 ITERS = 100
 # name: config of the study schedule
@@ -56,36 +52,11 @@ METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ', 'mask/mAP',
            'mask/AP50')
 
 
-def _run(args, **kwargs):
-    print('+', ' '.join(args), flush=True)
-    return subprocess.run([sys.executable] + args,
-                          cwd=ROOT, env=ENV,
-                          check=True,
-                          **kwargs)
-
-
-def _test_metrics(work_dir):
-    runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
-    with open(runs[-1]) as f:
-        return json.load(f)
-
-
-def _complexity(config):
-    out = _run([
-        'tools/analysis_tools/get_flops.py', config, '--shape', '128', '128'
-    ],
-               capture_output=True,
-               text=True).stdout
-    params = float(out.split('Params: ')[1].split(' M')[0])
-    flops = float(out.split('FLOPs: ')[1].split(' G')[0])
-    return params, flops
-
-
 def _train_memory(configs, out_json):
     """Peak training-step memory (MiB) of every config, batch 8."""
     mem = {}
     for config in configs:
-        _run([
+        run_tool(ROOT, [
             'tools/analysis_tools/benchmark.py', config, '--part', 'train',
             '--batch-size', '8', '--warmup', '1', '--repeats', '2',
             '--rounds', '1', '--json', out_json
@@ -128,6 +99,7 @@ def main():
         if args.out is None:
             parser.error('--only needs --out (results.md holds all models)')
     out = args.out or osp.join(osp.dirname(__file__), 'results.md')
+    check_checkout(ROOT)
     rows = []
     for name, config in models.items():
         stem = osp.basename(config).split('_')[0]
@@ -137,15 +109,16 @@ def main():
         if args.force or not (osp.isfile(osp.join(ROOT, ckpt))
                               and osp.isfile(osp.join(ROOT, timing))):
             start = time.time()
-            _run(['tools/train.py', config, '--work-dir', work])
+            run_tool(ROOT, ['tools/train.py', config, '--work-dir', work])
             with open(osp.join(ROOT, timing), 'w') as f:
                 f.write(f'{(time.time() - start) / 60:.2f}\n')
         with open(osp.join(ROOT, timing)) as f:
             train_min = float(f.read())
         test_dir = osp.join(work, 'test')
-        _run(['tools/test.py', config, ckpt, '--work-dir', test_dir])
-        metrics = _test_metrics(osp.join(ROOT, test_dir))
-        rows.append((name, config, train_min, metrics) + _complexity(config))
+        run_tool(ROOT, ['tools/test.py', config, ckpt, '--work-dir', test_dir])
+        metrics = latest_test_metrics(osp.join(ROOT, test_dir))
+        rows.append((name, config, train_min, metrics) +
+                    complexity(ROOT, config, (128, 128)))
     memory = _train_memory(list(models.values()),
                            osp.join(args.work_dir, 'train_memory.json'))
     lines = [
@@ -158,9 +131,7 @@ def main():
         values = ' | '.join(f'{metrics[k]:.2f}' for k in METRICS)
         lines.append(f'| {name} | {params:.2f} | {flops:.2f} | {mem:.0f} | '
                      f'{step:.1f} | {minutes:.1f} | {values} |')
-    machine = (f'{platform.processor() or platform.machine()}, '
-               f'{os.cpu_count()} CPU cores, OMP_NUM_THREADS='
-               f"{os.environ.get('OMP_NUM_THREADS', 'unset')}")
+    machine = machine_description()
     only = (f" --only {' '.join(args.only)} --out {args.out}"
             if args.only else '')
     configs = '\n'.join(f'- {name}: `{config}`'

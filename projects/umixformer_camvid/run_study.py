@@ -11,25 +11,20 @@ at 180x240, the machine and the git revision.
 
 Run from the repository root, with CamVid at data/camvid (a symlink to
 ../shared/data/camvid on the project machines):
-    python projects/umixformer_camvid/run_study.py --work-dir work_dirs/camvid_study
+    python projects/umixformer_camvid/run_study.py \
+        --work-dir work_dirs/camvid_study
 """
 import argparse
-import glob
-import json
-import os
 import os.path as osp
-import platform
 import statistics
 import subprocess
-import sys
 import time
 
+from mmseg_maskattn.analysis.study import (check_checkout, complexity,
+                                           latest_test_metrics,
+                                           machine_description, run_tool)
+
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-# Import the package from this checkout (the revision the table names),
-# not from wherever it is installed.
-ENV = dict(os.environ,
-           PYTHONPATH=os.pathsep.join(
-               p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
 # name: (config, iterations)
 MODELS = {
     'U-MixFormer-B0':
@@ -37,32 +32,6 @@ MODELS = {
     'SegFormer-B0': ('projects/umixformer_camvid/configs/'
                      'segformer_mit-b0_1xb8-1k_camvid-180x240.py', 1000),
 }
-
-
-def _run(args):
-    print('+', ' '.join(args), flush=True)
-    subprocess.run([sys.executable] + args, cwd=ROOT, env=ENV,
-                   check=True)
-
-
-def _test_metrics(work_dir):
-    runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
-    with open(runs[-1]) as f:
-        return json.load(f)
-
-
-def _complexity(config):
-    out = subprocess.run([
-        sys.executable, 'tools/analysis_tools/get_flops.py', config,
-        '--shape', '180', '240', '--depth', '0'
-    ],
-                         cwd=ROOT, env=ENV,
-                         check=True,
-                         capture_output=True,
-                         text=True).stdout
-    params = float(out.split('Params: ')[1].split(' M')[0])
-    flops = float(out.split('FLOPs: ')[1].split(' G')[0])
-    return params, flops
 
 
 def _revision():
@@ -88,15 +57,15 @@ def train_and_test(name, config, iters, seed, work_root, force):
     timing = osp.join(work, 'train_minutes.txt')
     if force or not (osp.isfile(ckpt) and osp.isfile(timing)):
         start = time.time()
-        _run(['tools/train.py', config, '--work-dir', work,
-              '--cfg-options', f'randomness.seed={seed}'])
+        run_tool(ROOT, ['tools/train.py', config, '--work-dir', work,
+                        '--cfg-options', f'randomness.seed={seed}'])
         with open(timing, 'w') as f:
             f.write(f'{(time.time() - start) / 60:.2f}\n')
     with open(timing) as f:
         train_min = float(f.read())
     test_dir = osp.join(work, 'test')
-    _run(['tools/test.py', config, ckpt, '--work-dir', test_dir])
-    metrics = _test_metrics(test_dir)
+    run_tool(ROOT, ['tools/test.py', config, ckpt, '--work-dir', test_dir])
+    metrics = latest_test_metrics(test_dir)
     return dict(mIoU=metrics['mIoU'], aAcc=metrics['aAcc'],
                 minutes=train_min)
 
@@ -112,6 +81,7 @@ def main():
         action='store_true',
         help='retrain models whose work dir already holds a finished run')
     args = parser.parse_args()
+    check_checkout(ROOT)
     revision = _revision()
     runs = {}
     for name, (config, iters) in MODELS.items():
@@ -123,14 +93,16 @@ def main():
         '| train time (min) | params (M) | GFLOPs (180x240) |',
         '|---|---|---|---|---|---|---|---|---|'
     ]
-    per_seed = ['| model | seed | mIoU (val) | aAcc (val) | train time (min) |',
-                '|---|---|---|---|---|']
+    per_seed = [
+        '| model | seed | mIoU (val) | aAcc (val) | train time (min) |',
+        '|---|---|---|---|---|'
+    ]
     for name, (config, iters) in MODELS.items():
         results = [runs[name, s] for s in args.seeds]
         miou = mean_std(r['mIoU'] for r in results)
         aacc = mean_std(r['aAcc'] for r in results)
         minutes = mean_std(r['minutes'] for r in results)
-        params, flops = _complexity(config)
+        params, flops = complexity(ROOT, config, (180, 240))
         lines.append(
             f'| {name} | `{config}` | {iters} | '
             f'{", ".join(map(str, args.seeds))} | {miou[0]:.2f} ± '
@@ -140,9 +112,7 @@ def main():
         for s, r in zip(args.seeds, results):
             per_seed.append(f'| {name} | {s} | {r["mIoU"]:.2f} | '
                             f'{r["aAcc"]:.2f} | {r["minutes"]:.1f} |')
-    machine = (f'{platform.processor() or platform.machine()}, '
-               f'{os.cpu_count()} CPU cores, OMP_NUM_THREADS='
-               f"{os.environ.get('OMP_NUM_THREADS', 'unset')}")
+    machine = machine_description()
     text = '\n'.join(lines) + '\n\nPer seed:\n\n' + '\n'.join(per_seed) + (
         '\n\nMean ± sample standard deviation over the seeds. Machine: '
         f'{machine}. Revision: {revision}. Command: `python '
