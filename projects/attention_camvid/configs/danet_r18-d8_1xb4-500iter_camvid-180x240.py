@@ -1,0 +1,17 @@
+# DANet (position and channel attention) on the output-stride-8
+# ResNetV1c-18; pam_channels = channels / 8 as in the paper.
+_base_ = './_base_/r18_camvid.py'
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    decode_head=dict(
+        type='DANetHead',
+        in_channels=512,
+        in_index=3,
+        channels=128,
+        pam_channels=16,
+        dropout_ratio=0.1,
+        num_classes=11,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
