@@ -13,6 +13,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmseg_maskattn  # noqa: F401  (registers modules, checkpoint globals)
+from mmseg_maskattn.engine import check_decode_head_channels
 
 
 def parse_args():
@@ -135,6 +136,7 @@ def main():
         _write_label_maps(cfg, args.out)
 
     runner = Runner.from_cfg(cfg)
+    check_decode_head_channels(runner.model)
     runner.test()
 
 

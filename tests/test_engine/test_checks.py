@@ -59,3 +59,32 @@ def test_train_tool_fails_before_training(tmp_path):
     assert proc.returncode != 0
     assert 'decode_head.in_channels[2]=150' in proc.stderr
     assert 'Iter(train)' not in proc.stdout + proc.stderr
+
+
+def test_jpu_output_width_names_in_channels():
+    """FastFCN: the head reads the JPU's output, 4 x mid_channels wide."""
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(
+        str(REPO_ROOT / 'projects/attention_camvid/configs/'
+            'fastfcn-jpu-psp_r18-d32_1xb4-500iter_camvid-180x240.py'))
+    cfg.model.decode_head.in_channels = 256
+    model = MODELS.build(cfg.model)
+    with pytest.raises(ValueError,
+                       match=r'decode_head.in_channels\[0\]=256 .* 512'):
+        check_decode_head_channels(model)
+
+
+def test_test_tool_fails_before_testing(tmp_path):
+    # the check runs before the checkpoint is read: an empty file will do
+    ckpt = tmp_path / 'iter_1.pth'
+    ckpt.touch()
+    proc = run([
+        str(REPO_ROOT / 'tools/test.py'),
+        str(TOY_CONFIG),
+        str(ckpt), '--work-dir',
+        str(tmp_path), '--cfg-options',
+        'model.decode_head.in_index=[0,1,2,4]'
+    ],
+               check=False)
+    assert proc.returncode != 0
+    assert 'decode_head.in_index[3]=4' in proc.stderr
