@@ -133,3 +133,38 @@ def test_label_boundaries_is_the_union_of_class_boundaries():
     for c in range(4):
         union |= mask_boundary((labels == c) & valid, valid)
     np.testing.assert_array_equal(label_boundaries(labels, valid), union)
+
+
+def _brute_force(pred, gt, num_classes, tolerances):
+    """Per class: every pairwise distance between the two boundaries."""
+    valid = gt != 255
+    out = np.full((num_classes, len(tolerances), 3), np.nan)
+    for c in range(num_classes):
+        if not ((pred == c) & valid).any() and not ((gt == c) & valid).any():
+            continue
+        bp = np.argwhere(mask_boundary((pred == c) & valid, valid))
+        bg = np.argwhere(mask_boundary((gt == c) & valid, valid))
+        d = np.sqrt(((bp[:, None] - bg[None]) ** 2).sum(-1))
+        for t, tol in enumerate(tolerances):
+            if not len(bp) and not len(bg):
+                p = r = 1.0
+            else:
+                p = (d.min(1) <= tol).mean() if len(bp) and len(bg) else 0.
+                r = (d.min(0) <= tol).mean() if len(bp) and len(bg) else 0.
+            f = 2 * p * r / (p + r) if p + r else 0.0
+            out[c, t] = (p, r, f)
+    return out
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_matches_brute_force_on_random_maps(seed):
+    rng = np.random.default_rng(seed)
+    k = 4
+    gt = rng.integers(0, k, (6, 7)).repeat(4, 0).repeat(4, 1)
+    pred = np.roll(gt, seed - 2, axis=seed % 2)
+    pred[rng.random(gt.shape) < 0.05] = 3
+    gt[rng.random(gt.shape) < 0.05] = 255
+    tolerances = (1, 2.5, 5)
+    expected = _brute_force(pred, gt, k, tolerances)
+    got = boundary_fscores(pred, gt, k, tolerances)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
