@@ -76,21 +76,15 @@ def label_boundaries(labels: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return edge
 
 
-def _boundary_points(labels: np.ndarray, valid: np.ndarray,
-                     separation: float) -> tuple:
-    """The boundary pixels of every class as 3-D points.
-
-    Returns ``(points, classes)``: ``points`` (N, 3) holds (row, col,
-    class * separation), so that two points of different classes are at
-    least ``separation`` apart and a nearest-neighbour query bounded below
-    it only ever finds a point of the same class; within a class the
-    distance is the plain (row, col) distance.
-    """
+def _points_by_class(labels: np.ndarray, valid: np.ndarray,
+                     num_classes: int) -> list:
+    """(row, col) of the boundary pixels of each class."""
     rows, cols = np.nonzero(label_boundaries(labels, valid))
-    classes = labels[rows, cols].astype(np.int64)
-    points = np.stack([rows, cols, classes * separation],
-                      axis=1).astype(np.float64)
-    return points, classes
+    cls = labels[rows, cols]
+    order = np.argsort(cls, kind='stable')
+    starts = np.searchsorted(cls[order], np.arange(num_classes + 1))
+    pts = np.stack([rows[order], cols[order]], axis=1)
+    return [pts[starts[c]:starts[c + 1]] for c in range(num_classes)]
 
 
 def _nearest(points: np.ndarray, targets: np.ndarray,
@@ -130,31 +124,20 @@ def boundary_fscores(pred: np.ndarray,
     out = np.full((num_classes, len(tolerances), 3), np.nan)
     present = (np.bincount(pred[valid], minlength=num_classes) +
                np.bincount(gt[valid], minlength=num_classes)) > 0
-    # boundaries are sparse: one k-d tree per side over the points of all
-    # classes (kept apart by the class coordinate) gives the exact nearest
-    # same-class distances in one query
-    separation = 2 * (sum(gt.shape) + max_tol + 1)
-    pred_pts, pred_cls = _boundary_points(pred, valid, separation)
-    gt_pts, gt_cls = _boundary_points(gt, valid, separation)
-    to_gt = _nearest(pred_pts, gt_pts, max_tol)
-    to_pred = _nearest(gt_pts, pred_pts, max_tol)
-    n_pred = np.bincount(pred_cls, minlength=num_classes)
-    n_gt = np.bincount(gt_cls, minlength=num_classes)
-    for t, tol in enumerate(tolerances):
-        hit_p = np.bincount(
-            pred_cls, weights=to_gt <= tol, minlength=num_classes)
-        hit_r = np.bincount(
-            gt_cls, weights=to_pred <= tol, minlength=num_classes)
-        p = np.divide(hit_p, n_pred, out=np.zeros(num_classes),
-                      where=n_pred > 0)
-        r = np.divide(hit_r, n_gt, out=np.zeros(num_classes),
-                      where=n_gt > 0)
-        # both masks present, neither has a boundary
-        neither = (n_pred == 0) & (n_gt == 0)
-        p[neither] = r[neither] = 1.0
-        f = np.divide(2 * p * r, p + r, out=np.zeros(num_classes),
-                      where=p + r > 0)
-        out[present, t] = np.stack([p, r, f], axis=1)[present]
+    # boundaries are sparse: their (row, col) points and a k-d tree give
+    # the exact nearest distances cheaply
+    pred_pts = _points_by_class(pred, valid, num_classes)
+    gt_pts = _points_by_class(gt, valid, num_classes)
+    for c in np.flatnonzero(present):
+        to_gt = _nearest(pred_pts[c], gt_pts[c], max_tol)
+        to_pred = _nearest(gt_pts[c], pred_pts[c], max_tol)
+        for t, tol in enumerate(tolerances):
+            p = (to_gt <= tol).mean() if to_gt.size else 0.0
+            r = (to_pred <= tol).mean() if to_pred.size else 0.0
+            if not to_gt.size and not to_pred.size:
+                p = r = 1.0  # both masks present, neither has a boundary
+            f = 2 * p * r / (p + r) if p + r > 0 else 0.0
+            out[c, t] = (p, r, f)
     return out
 
 
