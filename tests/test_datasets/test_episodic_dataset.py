@@ -1,13 +1,13 @@
 """Tests of ``EpisodicDataset``, its pixel scan and its fold list.
 
-Most tests use a tiny hand-made dataset (``write_fss_fixture``) whose label
-pixel counts are known, so that every eligible image list can be written
-down; shapes are also checked on the generated toy data.
+Most tests use a tiny hand-made dataset (the ``fss_root`` fixture, see
+``_fss_data.py``) whose label pixel counts are known, so that every
+eligible image list can be written down; shapes are also checked on the
+generated toy data.
 """
 import json
 from pathlib import Path
 
-import mmcv
 import numpy as np
 import pytest
 import torch
@@ -19,67 +19,12 @@ from mmseg_maskattn.datasets import EpisodicDataset
 from mmseg_maskattn.datasets.fss_fold_list import (build_fold_list,
                                                    scan_class_pixels)
 from mmseg_maskattn.datasets.fss_folds import eligible_images
-
-CLASSES = ('background', 'a', 'b', 'c')
-A, B, C = 1, 2, 3
-# Per image: (height, width) and runs (label, pixels) painted from the top
-# left pixel in row-major order; the rest is background (0).
-LAYOUT = [
-    ((8, 8), [(A, 20)]),  # 0
-    ((8, 8), [(A, 10)]),  # 1
-    ((8, 8), [(A, 20), (C, 5)]),  # 2
-    ((8, 8), [(B, 20)]),  # 3
-    ((8, 8), [(B, 20), (C, 20)]),  # 4
-    ((10, 12), [(C, 20)]),  # 5, larger image
-    ((8, 8), [(A, 20), (B, 3)]),  # 6
-    ((8, 8), [(C, 20), (255, 6)]),  # 7, with ignored pixels
-    ((8, 8), [(B, 20)]),  # 8
-]
-LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
-
-
-def fss_label(index: int) -> np.ndarray:
-    (h, w), runs = LAYOUT[index]
-    flat = np.zeros(h * w, dtype=np.uint8)
-    start = 0
-    for label, count in runs:
-        flat[start:start + count] = label
-        start += count
-    return flat.reshape(h, w)
-
-
-def write_fss_fixture(root: Path) -> Path:
-    """Write the images and labels of ``LAYOUT`` under ``root``."""
-    rng = np.random.default_rng(0)
-    (root / 'img').mkdir(parents=True)
-    (root / 'ann').mkdir()
-    for i, ((h, w), _) in enumerate(LAYOUT):
-        img = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)
-        mmcv.imwrite(img, str(root / 'img' / f'{i:02d}.png'))
-        mmcv.imwrite(fss_label(i), str(root / 'ann' / f'{i:02d}.png'))
-    return root
-
-
-def base_cfg(root: Path, pipeline=None) -> dict:
-    return dict(
-        type='BaseSegDataset',
-        metainfo=dict(classes=CLASSES),
-        data_root=str(root),
-        data_prefix=dict(img_path='img', seg_map_path='ann'),
-        img_suffix='.png',
-        seg_map_suffix='.png',
-        serialize_data=False,  # skips a slow gc.collect() per dataset
-        pipeline=LOAD if pipeline is None else pipeline)
+from tests.test_datasets._fss_data import A, B, C, LOAD, base_cfg, fss_label
 
 
 @pytest.fixture(autouse=True)
 def mmseg_scope():
     init_default_scope('mmseg')
-
-
-@pytest.fixture(scope='module')
-def fss_root(tmp_path_factory) -> Path:
-    return write_fss_fixture(tmp_path_factory.mktemp('fss'))
 
 
 def make(root, pipeline=None, **kwargs) -> EpisodicDataset:

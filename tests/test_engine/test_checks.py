@@ -36,14 +36,14 @@ def test_wrong_index_names_in_index():
         check_decode_head_channels(_model(in_index=[0, 1, 2, 4]))
 
 
-def test_head_without_channel_attributes_is_left_alone():
+def test_head_without_channel_attributes_is_left_alone(
+        tiny_resnet_cfg, m2f_head_cfg):
     """Mask2Former heads keep no in_channels / in_index: nothing to check."""
-    from ..test_models.test_harness import TINY_RESNET, _m2f_head
     model = MODELS.build(
         dict(
             type='Mask2FormerPanopticSegmentor',
-            backbone=TINY_RESNET,
-            decode_head=_m2f_head()))
+            backbone=tiny_resnet_cfg,
+            decode_head=m2f_head_cfg))
     assert not hasattr(model.decode_head, 'in_index')
     check_decode_head_channels(model)
 

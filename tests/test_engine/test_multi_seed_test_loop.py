@@ -14,8 +14,6 @@ import mmseg_maskattn  # noqa: F401
 from mmseg_maskattn.datasets import EpisodicDataset
 from mmseg_maskattn.engine import MultiSeedTestLoop
 from mmseg_maskattn.evaluation import FewShotIoUMetric
-from tests.test_datasets.test_episodic_dataset import (base_cfg,
-                                                       write_fss_fixture)
 
 
 class SeedDataset(Dataset):
@@ -108,11 +106,10 @@ class AllForegroundModel:
         return samples
 
 
-def test_episodes_and_few_shot_metric(tmp_path):
+def test_episodes_and_few_shot_metric(fss_dataset_cfg):
     init_default_scope('mmseg')
-    root = write_fss_fixture(tmp_path / 'fss')
     dataset = EpisodicDataset(
-        dataset=base_cfg(root),
+        dataset=fss_dataset_cfg,
         shot=1,
         mode='test',
         split_rule='explicit',

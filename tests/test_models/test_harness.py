@@ -16,10 +16,11 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmseg_maskattn  # noqa: F401
+from tests.test_models._tiny_models import (BN, CC_PANOPTIC, TINY_RESNET,
+                                            m2f_head)
 
 init_default_scope('mmseg')
 
-BN = dict(type='BN', requires_grad=True)
 HEAD_CHANNELS = [8, 16, 24, 32]
 
 
@@ -109,69 +110,6 @@ HEAD_BAD = [
 ]
 
 
-def _m2f_head(**kw):
-    """A tiny panoptic Mask2Former head (mmdet's decoder, 3 levels)."""
-    cfg = dict(
-        type='Mask2FormerPanopticHead',
-        thing_classes=[1, 2],
-        in_channels=[8, 16, 32, 64],
-        feat_channels=16,
-        out_channels=16,
-        num_classes=4,
-        num_queries=5,
-        num_transformer_feat_level=3,
-        pixel_decoder=dict(
-            type='mmdet.MSDeformAttnPixelDecoder',
-            num_outs=3,
-            norm_cfg=dict(type='GN', num_groups=4),
-            act_cfg=dict(type='ReLU'),
-            encoder=dict(
-                num_layers=1,
-                layer_cfg=dict(
-                    self_attn_cfg=dict(
-                        embed_dims=16, num_heads=2, num_levels=3,
-                        num_points=2, batch_first=True),
-                    ffn_cfg=dict(embed_dims=16, feedforward_channels=32))),
-            positional_encoding=dict(num_feats=8, normalize=True)),
-        enforce_decoder_input_project=False,
-        positional_encoding=dict(num_feats=8, normalize=True),
-        transformer_decoder=dict(
-            return_intermediate=True,
-            num_layers=3,
-            layer_cfg=dict(
-                self_attn_cfg=dict(
-                    embed_dims=16, num_heads=2, batch_first=True),
-                cross_attn_cfg=dict(
-                    embed_dims=16, num_heads=2, batch_first=True),
-                ffn_cfg=dict(embed_dims=16, feedforward_channels=32))),
-        loss_cls=dict(
-            type='mmdet.CrossEntropyLoss',
-            use_sigmoid=False,
-            loss_weight=2.0,
-            class_weight=[1.0] * 4 + [0.1]),
-        loss_mask=dict(
-            type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=5.0),
-        loss_dice=dict(
-            type='mmdet.DiceLoss', use_sigmoid=True, naive_dice=True,
-            eps=1.0, loss_weight=5.0),
-        train_cfg=dict(
-            num_points=256,
-            oversample_ratio=3.0,
-            importance_sample_ratio=0.75,
-            assigner=dict(
-                type='mmdet.HungarianAssigner',
-                match_costs=[
-                    dict(type='mmdet.ClassificationCost', weight=2.0),
-                    dict(type='mmdet.CrossEntropyLossCost', weight=5.0,
-                         use_sigmoid=True),
-                    dict(type='mmdet.DiceCost', weight=5.0, pred_act=True,
-                         eps=1.0)
-                ]),
-            sampler=dict(type='mmdet.MaskPseudoSampler')))
-    cfg.update(kw)
-    return cfg
-
-
 def _open_gamma(model):
     """DANet's attention outputs are scaled by ``gamma``, which starts at 0:
     no gradient reaches the queries and keys until it moves."""
@@ -200,34 +138,6 @@ def _perturb_msda(model):
 # mmdet's Mask2Former returns its mask and dice losses with shape (1, )
 M2F_LOSS_SHAPES = [(), (1, ), (1, )] * 4
 
-TINY_RESNET = dict(
-    type='ResNet', depth=18, stem_channels=8, base_channels=8,
-    out_indices=(0, 1, 2, 3), norm_cfg=BN)
-
-# the U-Net baseline of MaskAttn-UNet read as panoptic: mmseg's UNet + FCN
-CC_PANOPTIC = dict(
-    type='CCPanopticSegmentor',
-    thing_classes=[1, 2],
-    backbone=dict(
-        type='UNet',
-        base_channels=8,
-        num_stages=3,
-        strides=(1, 1, 1),
-        enc_num_convs=(2, 2, 2),
-        dec_num_convs=(2, 2),
-        downsamples=(True, True),
-        enc_dilations=(1, 1, 1),
-        dec_dilations=(1, 1),
-        norm_cfg=BN),
-    decode_head=dict(
-        type='FCNHead',
-        in_channels=8,
-        in_index=2,
-        channels=8,
-        num_convs=1,
-        concat_input=False,
-        num_classes=4,
-        norm_cfg=BN))
 
 def _episode_samples(batch=2, shot=1, size=64):
     """Few-shot episodes: binary query and support masks (255 ignored)."""
@@ -441,7 +351,7 @@ SPECS = {
         call=lambda m, x, samples: _losses(m.loss(x, samples))),
     'Mask2FormerPanopticHead':
     Spec(
-        _m2f_head(),
+        m2f_head(),
         lambda: (_feats(channels=[8, 16, 32, 64]), _samples()),
         M2F_LOSS_SHAPES,
         [(dict(thing_classes=[4]), 'thing_classes'),
@@ -453,7 +363,7 @@ SPECS = {
         dict(
             type='Mask2FormerPanopticSegmentor',
             backbone=TINY_RESNET,
-            decode_head=_m2f_head()),
+            decode_head=m2f_head()),
         lambda: (torch.randn(2, 3, 64, 64), _samples()),
         M2F_LOSS_SHAPES,
         [(dict(object_mask_thr=1.5), 'object_mask_thr'),

@@ -3,7 +3,6 @@ tiny PrototypeFSS on toy episodes, one timed step each, K = 1 and 2."""
 import math
 import re
 
-from . import test_fss_train_test as fss
 from ._runner_utils import REPO_ROOT, run
 
 BENCH = str(REPO_ROOT / 'tools' / 'analysis_tools' / 'benchmark_fss.py')
@@ -30,8 +29,11 @@ ROW = re.compile(r'^\| (\S+\.py) \| (\w+) \| (\d+) \| (\d+) \| ([\d.]+) '
                  r'\| ([^|]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$')
 
 
-def test_benchmark_prints_table_with_finite_numbers(toy_data_root, tmp_path):
-    hdmnet = fss._config(tmp_path, toy_data_root, shot=1)
+def test_benchmark_prints_table_with_finite_numbers(toy_data_root, tmp_path,
+                                                    hdmnet_tiny_config):
+    # the benchmark times train and test steps only: the seeds of the
+    # config's test loop are not read
+    hdmnet = hdmnet_tiny_config(toy_data_root, shot=1, seeds=(321, 322))
     prototype = tmp_path / 'prototype_tiny.py'
     prototype.write_text(PROTOTYPE.format(hdmnet=str(hdmnet)))
     proc = run([

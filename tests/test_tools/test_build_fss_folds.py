@@ -11,8 +11,6 @@ import pytest
 from mmengine.registry import init_default_scope
 
 from mmseg_maskattn.datasets import EpisodicDataset
-from tests.test_datasets.test_episodic_dataset import (base_cfg,
-                                                       write_fss_fixture)
 
 TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'dataset_converters'
 PASCAL_CONFIG = (
@@ -31,7 +29,7 @@ build_fss_folds = load_tool('build_fss_folds')
 coco_to_semantic = load_tool('coco_instances_to_semantic')
 
 
-def write_config(path: Path, root: Path) -> Path:
+def write_config(path: Path, dataset: dict) -> Path:
     fss = dict(
         type='EpisodicDataset',
         shot=1,
@@ -40,8 +38,8 @@ def write_config(path: Path, root: Path) -> Path:
         ignore_classes=[0],
         min_pixels=15,
         novel_in_train='drop')
-    train = dict(fss, mode='train', dataset=base_cfg(root))
-    test = dict(fss, mode='test', dataset=base_cfg(root))
+    train = dict(fss, mode='train', dataset=dataset)
+    test = dict(fss, mode='test', dataset=dataset)
     path.write_text(f'train_dataloader = dict(dataset={train!r})\n'
                     f'test_dataloader = dict(dataset={test!r})\n')
     return path
@@ -52,9 +50,8 @@ def mmseg_scope():
     init_default_scope('mmseg')
 
 
-def test_build_and_load_fold_list(tmp_path, capsys):
-    root = write_fss_fixture(tmp_path / 'fss')
-    config = write_config(tmp_path / 'cfg.py', root)
+def test_build_and_load_fold_list(tmp_path, capsys, fss_dataset_cfg):
+    config = write_config(tmp_path / 'cfg.py', fss_dataset_cfg)
     out = tmp_path / 'folds' / 'test.json'
     assert build_fss_folds.main([str(config), '--out', str(out)]) == 0
     data = json.loads(out.read_text())
@@ -69,7 +66,7 @@ def test_build_and_load_fold_list(tmp_path, capsys):
     assert '3 eligible images' in capsys.readouterr().out
 
     dataset = EpisodicDataset(
-        dataset=base_cfg(root),
+        dataset=fss_dataset_cfg,
         shot=1,
         mode='test',
         split_rule='explicit',
@@ -80,9 +77,8 @@ def test_build_and_load_fold_list(tmp_path, capsys):
     assert dataset.eligible[3].tolist() == [4, 5, 7]
 
 
-def test_short_classes_and_bad_input(tmp_path, capsys):
-    root = write_fss_fixture(tmp_path / 'fss')
-    config = write_config(tmp_path / 'cfg.py', root)
+def test_short_classes_and_bad_input(tmp_path, capsys, fss_dataset_cfg):
+    config = write_config(tmp_path / 'cfg.py', fss_dataset_cfg)
     out = tmp_path / 'train.json'
     # drop: class a has images 0 and 6 only, fewer than shot + 1 = 3.
     rc = build_fss_folds.main([

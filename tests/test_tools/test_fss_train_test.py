@@ -1,9 +1,9 @@
 """Few-shot segmentation through tools/train.py and tools/test.py on toy
 episodes: a tiny HDMNet (ResNetV1c-18 with 8 base channels, 16-wide head)
-built from the repository's HDMNet model base and toy FSS dataset base,
-trained for 4 iterations and tested with MultiSeedTestLoop (2 seeds, 6
-episodes each), 1-shot and 5-shot, plus a shot mismatch between the config
-and the data."""
+built from the repository's HDMNet model base and toy FSS dataset base
+(the ``hdmnet_tiny_config`` fixture of conftest.py), trained for 4
+iterations and tested with MultiSeedTestLoop (2 seeds, 6 episodes each),
+1-shot and 5-shot, plus a shot mismatch between the config and the data."""
 import json
 import math
 import re
@@ -16,44 +16,6 @@ from ._runner_utils import REPO_ROOT, run
 TRAIN = str(REPO_ROOT / 'tools' / 'train.py')
 TEST = str(REPO_ROOT / 'tools' / 'test.py')
 SEEDS = (321, 322)
-BASES = [
-    str(REPO_ROOT / 'configs/_base_/models/hdmnet_r50.py'),
-    str(REPO_ROOT / 'configs/_base_/datasets/toy_fss.py'),
-    'mmseg::_base_/default_runtime.py',
-    str(REPO_ROOT / 'configs/_base_/cpu_iter_runtime.py'),
-]
-TINY = '''
-_base_ = {bases!r}
-custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
-default_scope = 'mmseg'
-data_root = {data_root!r}
-fold, shot = 0, {shot}
-model = dict(
-    data_preprocessor=dict(size=(64, 64), shot=shot),
-    backbone=dict(
-        depth=18, base_channels=8, stem_channels=8, init_cfg=None),
-    reduce_dim=16,
-    embed_dims=16)
-loader = dict(num_workers=0, persistent_workers=False)
-train_dataloader = dict(
-    **loader,
-    batch_size=2,
-    dataset=dict(fold=fold, shot=shot, num_episodes=8,
-                 dataset=dict(data_root=data_root)))
-val_dataloader = dict(
-    **loader,
-    dataset=dict(fold=fold, shot=shot, num_episodes=6,
-                 dataset=dict(data_root=data_root)))
-test_dataloader = val_dataloader
-optim_wrapper = dict(optimizer=dict(lr=1e-3))
-param_scheduler = [
-    dict(type='PolyLR', power=0.9, begin=0, end=4, by_epoch=False)]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=4, val_interval=4)
-test_cfg = dict(type='MultiSeedTestLoop', seeds={seeds!r})
-default_hooks = dict(
-    logger=dict(interval=1), checkpoint=dict(interval=4),
-    visualization=dict(draw=False))
-'''
 # run a tool with one torch thread: the tiny model gains nothing from more,
 # and on a shared 2-core machine waiting OpenMP threads slow it down ~4x
 ONE_THREAD = ('import runpy, sys, torch; torch.set_num_threads(1); '
@@ -74,17 +36,6 @@ def fss_toy_root(tmp_path_factory) -> Path:
 
 def _tool(args, check=True):
     return run(args, code=ONE_THREAD, check=check)
-
-
-def _config(tmp_path: Path, data_root: Path, shot: int) -> Path:
-    path = tmp_path / f'hdmnet_tiny_{shot}shot.py'
-    path.write_text(
-        TINY.format(
-            bases=BASES,
-            data_root=str(data_root),
-            shot=shot,
-            seeds=list(SEEDS)))
-    return path
 
 
 def _test_metrics(work_dir: Path) -> dict:
@@ -111,8 +62,7 @@ def _check_test_output(out: str, metrics: dict) -> None:
         assert math.isfinite(metrics[f'{key}_std'])
 
 
-def _train_and_test(tmp_path, data_root, shot):
-    config = _config(tmp_path, data_root, shot)
+def _train_and_test(tmp_path, config, shot):
     work = tmp_path / f'work_{shot}shot'
     proc = _tool([TRAIN, str(config), '--work-dir', str(work)])
     out = proc.stdout + proc.stderr
@@ -126,17 +76,22 @@ def _train_and_test(tmp_path, data_root, shot):
     _check_test_output(proc.stdout + proc.stderr, _test_metrics(test_dir))
 
 
-def test_hdmnet_1shot_train_then_multi_seed_test(fss_toy_root, tmp_path):
-    _train_and_test(tmp_path, fss_toy_root, shot=1)
+def test_hdmnet_1shot_train_then_multi_seed_test(fss_toy_root, tmp_path,
+                                                 hdmnet_tiny_config):
+    config = hdmnet_tiny_config(fss_toy_root, shot=1, seeds=SEEDS)
+    _train_and_test(tmp_path, config, shot=1)
 
 
-def test_hdmnet_5shot_train_then_multi_seed_test(fss_toy_root, tmp_path):
-    _train_and_test(tmp_path, fss_toy_root, shot=5)
+def test_hdmnet_5shot_train_then_multi_seed_test(fss_toy_root, tmp_path,
+                                                 hdmnet_tiny_config):
+    config = hdmnet_tiny_config(fss_toy_root, shot=5, seeds=SEEDS)
+    _train_and_test(tmp_path, config, shot=5)
 
 
-def test_shot_of_data_differs_from_config(fss_toy_root, tmp_path):
+def test_shot_of_data_differs_from_config(fss_toy_root, tmp_path,
+                                          hdmnet_tiny_config):
     """The config's model expects 1-shot episodes, the data gives 5."""
-    config = _config(tmp_path, fss_toy_root, shot=1)
+    config = hdmnet_tiny_config(fss_toy_root, shot=1, seeds=SEEDS)
     proc = _tool([
         TRAIN,
         str(config), '--work-dir',

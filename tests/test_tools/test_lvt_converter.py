@@ -8,12 +8,12 @@ import torch
 
 from mmseg_maskattn.models.backbones import LVT
 from mmseg_maskattn.models.utils import lvt_convert
-from tests.test_models.test_backbones.test_lvt import _official_state_dict
 
 
-def test_cli_converts_an_official_checkpoint(repo_root, tmp_path):
+def test_cli_converts_an_official_checkpoint(repo_root, tmp_path,
+                                              lvt_official_state_dict):
     torch.manual_seed(0)
-    official = _official_state_dict()
+    official = lvt_official_state_dict()
     src = tmp_path / 'lvt_official.pth.tar'
     dst = tmp_path / 'lvt_mmseg.pth'
     torch.save(dict(model=official), src)

@@ -147,7 +147,10 @@ VARIANTS = sorted(
     if ('ade20k' in p.name or 'cityscapes' in p.name))
 
 
-def _release_model_and_checkpoint(repo_root, name):
+def _release_model_and_checkpoint(repo_root, name, lvt_state_dict):
+    """The reference model of config ``name`` with the release's layout and
+    its checkpoint; ``lvt_state_dict`` (the ``lvt_official_state_dict``
+    fixture) gives the official LVT layout for the LVT variant."""
     from mmengine.config import Config
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import init_default_scope
@@ -172,11 +175,9 @@ def _release_model_and_checkpoint(repo_root, name):
     ckpt = dict(release.state_dict())
     if model_cfg.backbone.type == 'LVT':
         from mmseg_maskattn.models.utils import lvt_convert
-        from tests.test_models.test_backbones.test_lvt import \
-            _official_state_dict
         official = {
             k: 0.1 * v
-            for k, v in _official_state_dict().items()
+            for k, v in lvt_state_dict().items()
             if k.startswith('backbone.')
         }
         release.backbone.load_state_dict(lvt_convert(official), strict=True)
@@ -186,7 +187,8 @@ def _release_model_and_checkpoint(repo_root, name):
 
 
 @pytest.mark.parametrize('name', VARIANTS)
-def test_release_checkpoint_of_every_variant(repo_root, name, tmp_path):
+def test_release_checkpoint_of_every_variant(repo_root, name, tmp_path,
+                                             lvt_official_state_dict):
     """Release key names and shapes -> convert -> strict load -> the same
     logits as the reference formulation with the release's weights."""
     sys.path.insert(0, str(repo_root / 'tools' / 'model_converters'))
@@ -194,7 +196,8 @@ def test_release_checkpoint_of_every_variant(repo_root, name, tmp_path):
         import umixformer2mmseg as conv
     finally:
         sys.path.pop(0)
-    release, ckpt = _release_model_and_checkpoint(repo_root, name)
+    release, ckpt = _release_model_and_checkpoint(repo_root, name,
+                                                  lvt_official_state_dict)
     path = tmp_path / 'release.pth'
     torch.save(dict(state_dict=ckpt), path)
     config = str(repo_root / 'configs' / 'umixformer' / name)
@@ -211,14 +214,15 @@ def test_release_checkpoint_of_every_variant(repo_root, name, tmp_path):
 
 
 def test_checkpoint_that_leaves_weights_unloaded_is_refused(
-        repo_root, tmp_path):
+        repo_root, tmp_path, lvt_official_state_dict):
     sys.path.insert(0, str(repo_root / 'tools' / 'model_converters'))
     try:
         import umixformer2mmseg as conv
     finally:
         sys.path.pop(0)
     name = 'umixformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py'
-    _, ckpt = _release_model_and_checkpoint(repo_root, name)
+    _, ckpt = _release_model_and_checkpoint(repo_root, name,
+                                            lvt_official_state_dict)
     config = str(repo_root / 'configs' / 'umixformer' / name)
     # a release Cityscapes checkpoint without its key/value LayerNorms
     partial = {k: v for k, v in ckpt.items() if '.attn.norm2.' not in k}
@@ -226,7 +230,8 @@ def test_checkpoint_that_leaves_weights_unloaded_is_refused(
         conv.load_into_config(conv.convert_umixformer(partial), config)
     # an LVT release checkpoint with a backbone key the mapping does not know
     lvt = 'umixformer_lvt_8xb2-160k_ade20k-512x512.py'
-    _, ckpt = _release_model_and_checkpoint(repo_root, lvt)
+    _, ckpt = _release_model_and_checkpoint(repo_root, lvt,
+                                            lvt_official_state_dict)
     ckpt['backbone.backbone.9.bogus'] = torch.zeros(1)
     with pytest.raises(KeyError, match='backbone.9.bogus'):
         conv.convert_umixformer(ckpt)

@@ -7,16 +7,11 @@ from mmseg.registry import MODELS
 import mmseg_maskattn.models.backbones  # noqa: F401  (registers LVT)
 from mmseg_maskattn.models.backbones import LVT
 from mmseg_maskattn.models.utils import lvt_convert
+from tests.test_models.test_backbones._lvt_official import (DIMS, DWCONV,
+                                                            HEADS, LAYERS,
+                                                            PATCHES, RATIOS,
+                                                            SRS, TYPES)
 
-# defaults of LVT (official release of the paper)
-DIMS = (64, 64, 160, 256)
-LAYERS = (2, 2, 2, 2)
-HEADS = (2, 2, 5, 8)
-RATIOS = (4, 8, 4, 4)
-SRS = (8, 4, 2, 1)
-TYPES = ('csa', 'rasa', 'rasa', 'rasa')
-DWCONV = (False, True, True, True)
-PATCHES = (7, 3, 3, 3)
 PUBLISHED_PARAMS = 3.4e6  # "Backbone Params (M): 3.4" of LVT
 # the published figure is rounded to 0.1M, so +-0.05M is the rounding
 # interval; 2% (68k) leaves room for that and nothing more
@@ -137,54 +132,9 @@ def test_build_from_registry():
     assert model.out_indices == (0, 1, 2, 3)
 
 
-def _official_state_dict():
-    """Random weights laid out as the official LVT code names them."""
-    sd, prev = {}, 3
-    for i, (c, n, h, r, sr, kind, dw, p) in enumerate(
-            zip(DIMS, LAYERS, HEADS, RATIOS, SRS, TYPES, DWCONV, PATCHES)):
-        sd[f'backbone.{i}.0.proj.weight'] = torch.randn(c, prev, p, p)
-        sd[f'backbone.{i}.0.proj.bias'] = torch.randn(c)
-        sd[f'backbone.{i}.0.norm.weight'] = torch.randn(c)
-        sd[f'backbone.{i}.0.norm.bias'] = torch.randn(c)
-        hid = int(c * r)
-        for j in range(n):
-            b = f'backbone.{i}.1.{j}.'
-            for norm in ('norm1', 'norm2'):
-                sd[b + norm + '.weight'] = torch.randn(c)
-                sd[b + norm + '.bias'] = torch.randn(c)
-            if kind == 'csa':
-                sd[b + 'attn.attn.weight'] = torch.randn(h * 81, c)
-                sd[b + 'attn.attn.bias'] = torch.randn(h * 81)
-                sd[b + 'attn.weight.weight'] = torch.randn(9 * c, c, 1, 1)
-            else:
-                sd[b + 'attn.q.weight'] = torch.randn(c, c)
-                sd[b + 'attn.kv.weight'] = torch.randn(2 * c, c)
-                sd[b + 'attn.ds.weight'] = torch.randn(c, 1, 3, 3)
-                if sr > 1:
-                    sd[b + 'attn.sr.weight'] = torch.randn(c, c, sr, sr)
-                    sd[b + 'attn.sr.bias'] = torch.randn(c)
-                    sd[b + 'attn.norm.weight'] = torch.randn(c)
-                    sd[b + 'attn.norm.bias'] = torch.randn(c)
-            sd[b + 'attn.proj.weight'] = torch.randn(c, c)
-            sd[b + 'attn.proj.bias'] = torch.randn(c)
-            fc_shape = (1, 1) if dw else ()  # 1x1 convs when dwconv
-            sd[b + 'mlp.fc1.weight'] = torch.randn(hid, c, *fc_shape)
-            sd[b + 'mlp.fc1.bias'] = torch.randn(hid)
-            sd[b + 'mlp.fc2.weight'] = torch.randn(c, hid, *fc_shape)
-            sd[b + 'mlp.fc2.bias'] = torch.randn(c)
-            if dw:
-                sd[b + 'mlp.depconv.weight'] = torch.randn(hid, 1, 3, 3)
-                sd[b + 'mlp.depconv.bias'] = torch.randn(hid)
-        prev = c
-    # ImageNet-only parts, dropped by the conversion
-    sd['cls_token'] = torch.randn(1, 1, 256)
-    sd['post_network.0.attn.q.weight'] = torch.randn(256, 256)
-    sd['head.weight'] = torch.randn(1000, 256)
-    return sd
-
-
-def test_official_checkpoint_converts_completely(tmp_path):
-    official = _official_state_dict()
+def test_official_checkpoint_converts_completely(
+        tmp_path, lvt_official_state_dict):
+    official = lvt_official_state_dict()
     converted = lvt_convert(official)
     model = LVT()
     own = model.state_dict()
@@ -225,10 +175,11 @@ def test_pretrained_round_trip_with_prefix(tmp_path):
         torch.testing.assert_close(value, source.state_dict()[key], msg=key)
 
 
-def test_pretrained_from_umixformer_lvt_release_checkpoint(tmp_path):
+def test_pretrained_from_umixformer_lvt_release_checkpoint(
+        tmp_path, lvt_official_state_dict):
     """A full U-MixFormer-LVT release checkpoint stores LVT one level down
     (backbone.backbone.<stage>...); prefix='backbone.' loads all of it."""
-    official = _official_state_dict()
+    official = lvt_official_state_dict()
     release = {'backbone.' + k: v for k, v in official.items()
                if k.startswith('backbone.')}
     release['decode_head.linear_pred.weight'] = torch.randn(150, 128, 1, 1)
@@ -242,8 +193,9 @@ def test_pretrained_from_umixformer_lvt_release_checkpoint(tmp_path):
         torch.testing.assert_close(value, converted[key], msg=key)
 
 
-def test_pretrained_that_leaves_weights_unloaded_is_refused(tmp_path):
-    official = _official_state_dict()
+def test_pretrained_that_leaves_weights_unloaded_is_refused(
+        tmp_path, lvt_official_state_dict):
+    official = lvt_official_state_dict()
     release = {'backbone.' + k: v for k, v in official.items()
                if k.startswith('backbone.')}
     path = tmp_path / 'umixformer_lvt.pth'

@@ -13,8 +13,7 @@ from mmseg.registry import MODELS
 
 import mmseg_maskattn  # noqa: F401
 from tests.test_models._init_rule import check_init, perturb
-from tests.test_models.test_layers.test_mask_attention_init import \
-    attention_rule
+from tests.test_models._mask_attention_rule import attention_rule
 
 init_default_scope('mmseg')
 

@@ -7,7 +7,6 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmseg_maskattn  # noqa: F401
-from tests.test_models.test_harness import _m2f_head
 
 init_default_scope('mmseg')
 
@@ -20,8 +19,8 @@ def _sample(sem, inst):
     return s
 
 
-def test_targets_are_instances_and_stuff_classes():
-    head = MODELS.build(_m2f_head())  # 4 classes, things 1 and 2
+def test_targets_are_instances_and_stuff_classes(m2f_head_cfg):
+    head = MODELS.build(m2f_head_cfg)  # 4 classes, things 1 and 2
     sem = [[0, 0, 1, 1],
            [0, 3, 1, 1],
            [2, 2, 255, 3],
@@ -42,8 +41,8 @@ def test_targets_are_instances_and_stuff_classes():
     assert got == expected
 
 
-def test_instance_map_is_padded_to_the_semantic_map():
-    head = MODELS.build(_m2f_head())
+def test_instance_map_is_padded_to_the_semantic_map(m2f_head_cfg):
+    head = MODELS.build(m2f_head_cfg)
     sample = _sample([[1, 1, 255], [0, 0, 255]], [[3, 3], [0, 0]])
     (gt, ), _ = head._seg_data_to_instance_data([sample])
     assert gt.masks.shape == (2, 2, 3)
@@ -51,22 +50,22 @@ def test_instance_map_is_padded_to_the_semantic_map():
     assert gt.masks[0].tolist() == [[1, 1, 0], [0, 0, 0]]
 
 
-def test_image_without_instances():
-    head = MODELS.build(_m2f_head())
+def test_image_without_instances(m2f_head_cfg):
+    head = MODELS.build(m2f_head_cfg)
     (gt, ), _ = head._seg_data_to_instance_data(
         [_sample([[0, 0], [3, 3]], [[0, 0], [0, 0]])])
     assert gt.labels.tolist() == [0, 3]
 
 
-def test_missing_instance_map_names_the_key():
-    head = MODELS.build(_m2f_head())
+def test_missing_instance_map_names_the_key(m2f_head_cfg):
+    head = MODELS.build(m2f_head_cfg)
     sample = SegDataSample(gt_sem_seg=PixelData(data=torch.zeros(1, 2, 2)))
     with pytest.raises(KeyError, match='gt_instance_seg'):
         head._seg_data_to_instance_data([sample])
 
 
-def test_predict_masks_shapes():
-    head = MODELS.build(_m2f_head()).eval()
+def test_predict_masks_shapes(m2f_head_cfg):
+    head = MODELS.build(m2f_head_cfg).eval()
     feats = [torch.randn(1, c, 64 // s, 64 // s)
              for c, s in zip([8, 16, 32, 64], [4, 8, 16, 32])]
     with torch.no_grad():

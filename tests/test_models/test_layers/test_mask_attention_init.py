@@ -10,21 +10,7 @@ import torch
 
 from mmseg_maskattn.models.layers import MaskAttention
 from tests.test_models._init_rule import check_init, perturb
-
-
-def attention_rule(prefix='', score=True):
-    """(parameter regex, distribution, value), see
-    tests/test_models/_init_rule.py; ``score``: the module has a score
-    conv (mask_mode 'hard' or 'soft')."""
-    rule = [
-        (r'(q|kv|proj)\.(weight|bias)', 'torch', None),
-        (r'ffn\.layers\.(0\.0|1)\.(weight|bias)', 'torch', None),
-        (r'norm\.weight', 'const', 1.0),
-        (r'norm\.bias', 'const', 0.0),
-    ]
-    if score:
-        rule.append((r'score\.(weight|bias)', 'torch', None))
-    return [(prefix + regex, dist, value) for regex, dist, value in rule]
+from tests.test_models._mask_attention_rule import attention_rule
 
 
 def _attention(**kw):

@@ -12,19 +12,25 @@ from mmseg.structures import SegDataSample
 
 import mmseg_maskattn  # noqa: F401
 from mmseg_maskattn.evaluation import MaskAPMetric, PanopticQualityMetric
-from tests.test_models.test_harness import CC_PANOPTIC
 
 init_default_scope('mmseg')
 BG, CELL, SKY = 0, 1, 2  # 3 classes: CELL is a thing
 
 
-def _model(**kw):
-    cfg = dict(
-        CC_PANOPTIC,
-        thing_classes=[CELL],
-        decode_head=dict(CC_PANOPTIC['decode_head'], num_classes=3))
-    cfg.update(kw)
-    return MODELS.build(cfg).eval()
+@pytest.fixture
+def make_model(cc_panoptic_cfg):
+    """Builds the tiny segmentor (3 classes, CELL the thing) in eval mode,
+    with ``kw`` replacing its arguments."""
+
+    def build(**kw):
+        cfg = dict(
+            cc_panoptic_cfg,
+            thing_classes=[CELL],
+            decode_head=dict(cc_panoptic_cfg['decode_head'], num_classes=3))
+        cfg.update(kw)
+        return MODELS.build(cfg).eval()
+
+    return build
 
 
 def _logits(classes, high=5.0):
@@ -65,10 +71,10 @@ def _mask(pixels, shape=(8, 8)):
     return out
 
 
-def test_separate_blobs_are_instances_and_stuff_is_one_segment():
+def test_separate_blobs_are_instances_and_stuff_is_one_segment(make_model):
     logits = _logits(CLASSES)
     logits[0, CELL, 0, 0] = 1.0  # a less confident pixel in blob A
-    result = _predict(_model(), logits)
+    result = _predict(make_model(), logits)
     sem = result.pred_sem_seg.data[0]
     assert torch.equal(sem, torch.as_tensor(CLASSES))
     inst = result.pred_instance_seg.data
@@ -110,8 +116,8 @@ def test_separate_blobs_are_instances_and_stuff_is_one_segment():
     assert set(pan.unique().tolist()) == {s['id'] for s in segments}
 
 
-def test_min_area_drops_small_components():
-    result = _predict(_model(min_area=5), _logits(CLASSES))
+def test_min_area_drops_small_components(make_model):
+    result = _predict(make_model(min_area=5), _logits(CLASSES))
     inst = result.pred_instance_seg.data[0]
     # blob A (4 px) and the dot (1 px) are dropped, blob B (6 px) is 1
     expected = torch.zeros(8, 8, dtype=torch.long)
@@ -127,14 +133,14 @@ def test_min_area_drops_small_components():
     assert (pan[_mask(BLOB_B)] > 0).all()
 
 
-def test_diagonal_touch_joins_with_8_connectivity_only():
+def test_diagonal_touch_joins_with_8_connectivity_only(make_model):
     classes = [
         [1, 0, 0],
         [0, 1, 0],
         [0, 0, 0],
     ]
-    eight = _predict(_model(), _logits(classes))
-    four = _predict(_model(connectivity=4), _logits(classes))
+    eight = _predict(make_model(), _logits(classes))
+    four = _predict(make_model(connectivity=4), _logits(classes))
     assert eight.pred_instance_seg.data.max() == 1
     assert four.pred_instance_seg.data.max() == 2
     assert four.pred_instance_seg.data[0, 0, 0] == 1
@@ -142,17 +148,18 @@ def test_diagonal_touch_joins_with_8_connectivity_only():
     assert len(four.pred_panoptic_seg.segments_info) == 3  # bg + 2 cells
 
 
-def test_several_thing_classes_are_numbered_in_order():
+def test_several_thing_classes_are_numbered_in_order(make_model):
     # thing classes [2, 1]: sky's components first, then the cells
-    result = _predict(_model(thing_classes=[SKY, CELL]), _logits(CLASSES))
+    result = _predict(
+        make_model(thing_classes=[SKY, CELL]), _logits(CLASSES))
     inst = result.pred_instance_seg.data[0]
     assert inst[0, 7] == 1 and inst[5, 0] == 2  # the two sky pieces
     assert inst[0, 0] == 3 and inst[3, 4] == 4 and inst[6, 7] == 5
 
 
-def test_predict_end_to_end_is_read_by_the_metrics():
+def test_predict_end_to_end_is_read_by_the_metrics(make_model):
     torch.manual_seed(0)
-    model = _model(test_cfg=ConfigDict(mode='whole'))
+    model = make_model(test_cfg=ConfigDict(mode='whole'))
     # an untrained head predicts no cell: make the cell logit the negative
     # of the background's, so that both occur, in several components
     conv_seg = model.decode_head.conv_seg
@@ -196,9 +203,10 @@ def test_predict_end_to_end_is_read_by_the_metrics():
     assert ap.compute_metrics(ap.results)['mAP'] == pytest.approx(100.0)
 
 
-def test_single_channel_head_scores_are_sigmoid_probabilities():
-    model = _model(decode_head=dict(
-        CC_PANOPTIC['decode_head'],
+def test_single_channel_head_scores_are_sigmoid_probabilities(
+        make_model, cc_panoptic_cfg):
+    model = make_model(decode_head=dict(
+        cc_panoptic_cfg['decode_head'],
         num_classes=2,
         out_channels=1,
         threshold=0.5,
@@ -231,7 +239,7 @@ def test_single_channel_head_scores_are_sigmoid_probabilities():
     (dict(connectivity=6), 'connectivity'),
     (dict(min_area=-1), 'min_area'),
 ])
-def test_bad_arguments_name_the_argument(kw, text):
+def test_bad_arguments_name_the_argument(kw, text, make_model):
     with pytest.raises(ValueError) as err:
-        _model(**kw)
+        make_model(**kw)
     assert text in str(err.value)

@@ -1,23 +1,29 @@
 """Panoptic and instance inference of Mask2FormerPanopticSegmentor."""
+import pytest
 import torch
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmseg_maskattn  # noqa: F401
-from tests.test_models.test_harness import TINY_RESNET, _m2f_head
 
 init_default_scope('mmseg')
 THINGS = torch.tensor([False, True, True, False])  # classes 1, 2 are things
 
 
-def _model(**kw):
-    return MODELS.build(
-        dict(
-            type='Mask2FormerPanopticSegmentor',
-            backbone=TINY_RESNET,
-            decode_head=_m2f_head(),
-            **kw))
+@pytest.fixture
+def make_model(tiny_resnet_cfg, m2f_head_cfg):
+    """Builds the tiny segmentor with the given extra arguments."""
+
+    def build(**kw):
+        return MODELS.build(
+            dict(
+                type='Mask2FormerPanopticSegmentor',
+                backbone=tiny_resnet_cfg,
+                decode_head=m2f_head_cfg,
+                **kw))
+
+    return build
 
 
 def _probs(rows):
@@ -29,8 +35,8 @@ def _probs(rows):
     return out
 
 
-def test_panoptic_fusion_by_hand():
-    model = _model()
+def test_panoptic_fusion_by_hand(make_model):
+    model = make_model()
     h, w = 4, 6
     masks = torch.zeros(6, h, w)
     masks[0, :, :3] = 0.9      # stuff 0, left half
@@ -60,8 +66,8 @@ def test_panoptic_fusion_by_hand():
     assert abs(by_id[thing['id']]['score'] - 0.95) < 1e-6
 
 
-def test_panoptic_overlap_threshold_keeps_a_partly_covered_query():
-    model = _model(overlap_thr=0.5)
+def test_panoptic_overlap_threshold_keeps_a_partly_covered_query(make_model):
+    model = make_model(overlap_thr=0.5)
     masks = torch.zeros(2, 2, 4)
     masks[0, :, :] = 0.9    # thing 1 everywhere, score 0.9
     masks[1, :, 3] = 0.99   # thing 2 on the last column, wins it
@@ -71,15 +77,15 @@ def test_panoptic_overlap_threshold_keeps_a_partly_covered_query():
     assert pan[:, 3].tolist() == [2, 2]
 
 
-def test_panoptic_no_confident_query_gives_void():
-    model = _model()
+def test_panoptic_no_confident_query_gives_void(make_model):
+    model = make_model()
     pan, segments = model._panoptic(
         _probs([(1, 0.5), (4, 0.9)]), torch.ones(2, 3, 3), THINGS)
     assert segments == [] and int(pan.max()) == 0
 
 
-def test_instances_top_k_and_mask_scores():
-    model = _model(max_per_image=2)
+def test_instances_top_k_and_mask_scores(make_model):
+    model = make_model(max_per_image=2)
     masks = torch.zeros(3, 2, 2)
     masks[0, 0, :] = torch.tensor([0.9, 0.7])   # mean inside mask 0.8
     masks[1, 1, 0] = 0.6
@@ -95,8 +101,8 @@ def test_instances_top_k_and_mask_scores():
     assert inst.masks[1].tolist() == [[False, False], [True, False]]
 
 
-def test_predict_outputs_at_ori_shape():
-    model = _model().eval()
+def test_predict_outputs_at_ori_shape(make_model):
+    model = make_model().eval()
     sample = SegDataSample()
     sample.set_metainfo(
         dict(ori_shape=(50, 40), img_shape=(64, 60), pad_shape=(64, 64),
@@ -113,8 +119,8 @@ def test_predict_outputs_at_ori_shape():
     assert ids == things
 
 
-def test_tensor_mode_gives_semantic_logits():
-    model = _model().eval()
+def test_tensor_mode_gives_semantic_logits(make_model):
+    model = make_model().eval()
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         logits = model(x, mode='tensor')
