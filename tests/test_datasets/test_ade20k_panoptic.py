@@ -1,5 +1,6 @@
 """Tests of ``ADE20KPanopticSegDataset`` and its 128x128 base config, on a
-tiny ADE20K panoptic (COCO panoptic format) in tmp_path."""
+tiny ADE20K panoptic (COCO panoptic format) in tmp_path (the ``ade_root``
+fixture, see ``_ade20k_data.py``)."""
 import json
 from pathlib import Path
 
@@ -10,84 +11,20 @@ from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmseg.datasets import ADE20KDataset
 from mmseg.registry import DATASETS
-from PIL import Image
 
 from mmseg_maskattn.datasets import ADE20KPanopticSegDataset
+from tests.test_datasets._ade20k_data import (CAR, CATEGORIES, PERSON, SKY,
+                                              STEMS, WALL, segment_ids,
+                                              write_png)
 
 CONFIG = (
     Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'datasets' /
     'ade20k_panoptic_128x128.py')
-# ADE20K-150 class indices = json category ids of the conversion.
-WALL, SKY, PERSON, CAR = 0, 2, 12, 20
-# mmdet's converter writes its things-first names against these ids (id 0
-# is called 'bed'): the dataset maps by id and ignores the names.
-CATEGORIES = [
-    dict(id=WALL, name='bed', isthing=0),
-    dict(id=SKY, name='cabinet', isthing=0),
-    dict(id=PERSON, name='sofa', isthing=1),
-    dict(id=CAR, name='lamp', isthing=1),
-]
-STEMS = ('ADE_val_00000001', 'ADE_val_00000002')
-
-
-def _ids() -> np.ndarray:
-    """32x32 segment ids: wall (id 1) left, sky (id 2) right; a person
-    (id 400), a car (id 70001) and an unlabelled (0) block."""
-    ids = np.ones((32, 32), dtype=np.int64)
-    ids[:, 16:] = 2
-    ids[4:20, 4:12] = 400
-    ids[20:28, 18:30] = 70001
-    ids[28:, :8] = 0
-    return ids
-
-
-def _write_png(path: Path, ids: np.ndarray) -> None:
-    rgb = np.stack([ids % 256, ids // 256 % 256, ids // 65536], axis=-1)
-    Image.fromarray(rgb.astype(np.uint8)).save(path)
-
-
-def _fake_ade(root: Path) -> Path:
-    """Two validation images; the second annotation names its PNG with
-    '.jpg' (mmdet's converter), the first with '.png' (Mask2Former's)."""
-    (root / 'images' / 'validation').mkdir(parents=True)
-    (root / 'ade20k_panoptic_val').mkdir()
-    rng = np.random.default_rng(0)
-    images, annotations = [], []
-    segments = [
-        dict(id=1, category_id=WALL, iscrowd=0),
-        dict(id=2, category_id=SKY, iscrowd=0),
-        dict(id=400, category_id=PERSON, iscrowd=0),
-        dict(id=70001, category_id=CAR, iscrowd=0),
-    ]
-    for stem, suffix in zip(STEMS, ('.png', '.jpg')):
-        img = rng.integers(0, 256, size=(32, 32, 3), dtype=np.uint8)
-        Image.fromarray(img).save(root / 'images' / 'validation' /
-                                  f'{stem}.jpg')
-        _write_png(root / 'ade20k_panoptic_val' / f'{stem}.png', _ids())
-        images.append(
-            dict(id=stem, file_name=f'{stem}.jpg', height=32, width=32))
-        annotations.append(
-            dict(
-                image_id=stem, file_name=stem + suffix,
-                segments_info=segments))
-    _write_json(
-        root,
-        dict(images=images, annotations=annotations, categories=CATEGORIES))
-    return root
-
-
-def _write_json(root: Path, content: dict) -> None:
-    (root / 'ade20k_panoptic_val.json').write_text(json.dumps(content))
 
 
 @pytest.fixture(autouse=True)
 def mmseg_scope():
     init_default_scope('mmseg')
-
-
-@pytest.fixture
-def ade_root(tmp_path) -> Path:
-    return _fake_ade(tmp_path / 'ADEChallengeData2016')
 
 
 def _dataset(loader: str, root: Path, **overrides):
@@ -133,7 +70,7 @@ def test_val_pipeline_values(ade_root):
             PERSON: PERSON,
             CAR: CAR
         }
-    ids = np.kron(_ids(), np.ones((4, 4), dtype=np.int64))  # at 128x128
+    ids = np.kron(segment_ids(), np.ones((4, 4), dtype=np.int64))  # at 128x128
     for idx in range(2):
         ds = dataset[idx]['data_samples']
         sem = ds.gt_sem_seg.data[0].numpy()
@@ -208,9 +145,9 @@ def test_bad_categories_named(ade_root, category, match):
 
 def test_unknown_segment_id_in_png(ade_root):
     png = ade_root / 'ade20k_panoptic_val' / f'{STEMS[1]}.png'
-    ids = _ids()
+    ids = segment_ids()
     ids[0, 0] = 123456
-    _write_png(png, ids)
+    write_png(png, ids)
     dataset = _dataset('val_dataloader', ade_root)
     dataset[0]
     with pytest.raises(ValueError) as info:

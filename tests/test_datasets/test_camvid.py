@@ -103,20 +103,7 @@ def test_real_pipeline_shapes():
         assert set(gt.unique().tolist()) <= set(range(11)) | {255}
 
 
-# --- bad input, on a tiny fake CamVid in tmp_path --------------------------
-
-
-def _fake_camvid(root: Path, names=('a', 'b')) -> Path:
-    rng = np.random.default_rng(0)
-    for split, ann in (('train', 'trainannot'), ('val', 'valannot')):
-        (root / split).mkdir(parents=True)
-        (root / ann).mkdir()
-        for name in names:
-            img = rng.integers(0, 256, size=(12, 16, 3), dtype=np.uint8)
-            label = rng.integers(0, 12, size=(12, 16), dtype=np.uint8)
-            mmcv.imwrite(img, str(root / split / f'{name}.png'))
-            mmcv.imwrite(label, str(root / ann / f'{name}.png'))
-    return root
+# --- bad input, on a tiny fake CamVid in tmp_path (camvid_root) -----------
 
 
 def _build(root, **kwargs) -> CamVidDataset:
@@ -125,12 +112,12 @@ def _build(root, **kwargs) -> CamVidDataset:
     return CamVidDataset(data_root=str(root), pipeline=LOAD, **kwargs)
 
 
-def test_fake_camvid_loads(tmp_path):
-    root = _fake_camvid(tmp_path / 'camvid')
-    dataset = _build(root)
+def test_fake_camvid_loads(camvid_root):
+    dataset = _build(camvid_root)
     assert len(dataset) == 2
     gt = dataset[0]['gt_seg_map']
-    raw = mmcv.imread(str(root / 'trainannot' / 'a.png'), flag='unchanged')
+    raw = mmcv.imread(
+        str(camvid_root / 'trainannot' / 'a.png'), flag='unchanged')
     assert (gt[raw == 11] == 255).all()
     assert (gt[raw != 11] == raw[raw != 11]).all()
 
@@ -146,35 +133,33 @@ def test_missing_data_root(tmp_path):
     (dict(img_path='nope', seg_map_path='trainannot'), 'image folder'),
     (dict(img_path='train', seg_map_path='nope'), 'label folder'),
 ])
-def test_missing_folder(tmp_path, prefix, what):
-    root = _fake_camvid(tmp_path / 'camvid')
+def test_missing_folder(camvid_root, prefix, what):
     with pytest.raises(FileNotFoundError, match=what) as info:
-        _build(root, data_prefix=prefix)
-    assert str(root / 'nope') in str(info.value)
+        _build(camvid_root, data_prefix=prefix)
+    assert str(camvid_root / 'nope') in str(info.value)
 
 
-def test_empty_image_folder(tmp_path):
-    root = _fake_camvid(tmp_path / 'camvid')
-    (root / 'empty').mkdir()
-    (root / 'empty' / 'readme.txt').write_text('not an image')
+def test_empty_image_folder(camvid_root):
+    (camvid_root / 'empty').mkdir()
+    (camvid_root / 'empty' / 'readme.txt').write_text('not an image')
     with pytest.raises(FileNotFoundError, match='no images') as info:
-        _build(root, data_prefix=dict(img_path='empty', seg_map_path='val'))
-    assert str(root / 'empty') in str(info.value)
+        _build(
+            camvid_root,
+            data_prefix=dict(img_path='empty', seg_map_path='val'))
+    assert str(camvid_root / 'empty') in str(info.value)
 
 
-def test_image_without_label(tmp_path):
-    root = _fake_camvid(tmp_path / 'camvid')
-    (root / 'trainannot' / 'b.png').unlink()
+def test_image_without_label(camvid_root):
+    (camvid_root / 'trainannot' / 'b.png').unlink()
     with pytest.raises(FileNotFoundError, match='has no label file') as info:
-        _build(root)
-    assert str(root / 'train' / 'b.png') in str(info.value)
-    assert str(root / 'trainannot' / 'b.png') in str(info.value)
+        _build(camvid_root)
+    assert str(camvid_root / 'train' / 'b.png') in str(info.value)
+    assert str(camvid_root / 'trainannot' / 'b.png') in str(info.value)
 
 
-def test_reduce_zero_label_rejected(tmp_path):
-    root = _fake_camvid(tmp_path / 'camvid')
+def test_reduce_zero_label_rejected(camvid_root):
     with pytest.raises(ValueError, match='reduce_zero_label'):
-        _build(root, reduce_zero_label=True)
+        _build(camvid_root, reduce_zero_label=True)
 
 
 @pytest.mark.parametrize('which, content', [
@@ -182,32 +167,30 @@ def test_reduce_zero_label_rejected(tmp_path):
     ('trainannot', b''),
     ('train', b'garbage bytes'),
 ])
-def test_corrupt_file_named_at_load(tmp_path, which, content):
-    root = _fake_camvid(tmp_path / 'camvid')
-    bad = root / which / 'b.png'
+def test_corrupt_file_named_at_load(camvid_root, which, content):
+    bad = camvid_root / which / 'b.png'
     bad.write_bytes(content)
-    dataset = _build(root)  # construction only checks that files exist
+    dataset = _build(camvid_root)  # construction only checks that files exist
     dataset[0]  # the intact sample loads
     with pytest.raises(OSError) as info:
         dataset[1]
     assert str(bad) in str(info.value)
 
 
-def test_truncated_label_named_at_load(tmp_path):
-    root = _fake_camvid(tmp_path / 'camvid')
-    bad = root / 'trainannot' / 'a.png'
+def test_truncated_label_named_at_load(camvid_root):
+    bad = camvid_root / 'trainannot' / 'a.png'
     bad.write_bytes(bad.read_bytes()[:40])
-    dataset = _build(root, test_mode=True)
+    dataset = _build(camvid_root, test_mode=True)
     with pytest.raises(OSError) as info:
         dataset[0]
     assert str(bad) in str(info.value)
 
 
-def test_background_first_collects_the_unlisted_classes(tmp_path):
-    root = _fake_camvid(tmp_path / 'camvid')
+def test_background_first_collects_the_unlisted_classes(camvid_root):
     classes = ('background', 'Road', 'Sky')
-    dataset = _build(root, metainfo=dict(classes=classes))
-    raw = mmcv.imread(str(root / 'trainannot' / 'a.png'), flag='unchanged')
+    dataset = _build(camvid_root, metainfo=dict(classes=classes))
+    raw = mmcv.imread(
+        str(camvid_root / 'trainannot' / 'a.png'), flag='unchanged')
     gt = dataset[0]['gt_seg_map']
     expected = np.zeros_like(raw)  # every unlisted class -> 0
     expected[raw == 3] = 1  # Road
@@ -225,7 +208,6 @@ def test_background_first_collects_the_unlisted_classes(tmp_path):
     (('background', 'Road', 'Lake'), 'Lake'),
     (('background', 'Road', 'Road'), 'distinct'),
 ])
-def test_bad_background_class_list(tmp_path, classes, match):
-    root = _fake_camvid(tmp_path / 'camvid')
+def test_bad_background_class_list(camvid_root, classes, match):
     with pytest.raises(ValueError, match=match):
-        _build(root, metainfo=dict(classes=classes))
+        _build(camvid_root, metainfo=dict(classes=classes))

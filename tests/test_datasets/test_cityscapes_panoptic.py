@@ -1,6 +1,7 @@
 """Tests of ``CityscapesPanopticSegDataset``,
 ``LoadCityscapesPanopticAnnotations`` and the Cityscapes panoptic 128x128
-base config, on a tiny Cityscapes tree in tmp_path."""
+base config, on a tiny Cityscapes tree in tmp_path (the ``city_root``
+fixture, see ``_cityscapes_data.py``)."""
 from pathlib import Path
 
 import numpy as np
@@ -12,57 +13,18 @@ from mmseg.registry import DATASETS
 from PIL import Image
 
 from mmseg_maskattn.datasets import CityscapesPanopticSegDataset
+from tests.test_datasets._cityscapes_data import FRAMES, instance_ids
 
 CONFIG = (
     Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'datasets' /
     'cityscapes_panoptic_128x128.py')
 # trainIds (labels) of the classes used.
 ROAD, SKY, PERSON, RIDER, CAR = 0, 10, 11, 12, 13
-FRAMES = (('aachen', 'aachen_000000_000019'), ('bochum',
-                                               'bochum_000000_000313'))
-
-
-def _instance_ids() -> np.ndarray:
-    """32x32 instanceIds (labelId, or labelId * 1000 + k):
-
-    rows 0-7 sky (23); rows 8-15 cars 26001 | 26002; rows 16-23 a person
-    crowd (24, no instance index) | rider 25000 | caravan 29 (ignored) |
-    unlabeled 0; rows 24-31 ground 6 (ignored) | road 7.
-    """
-    ids = np.zeros((32, 32), dtype=np.uint16)
-    ids[:8] = 23
-    ids[8:16, :16] = 26001
-    ids[8:16, 16:] = 26002
-    ids[16:24, :8] = 24
-    ids[16:24, 8:16] = 25000
-    ids[16:24, 16:24] = 29
-    ids[24:, :8] = 6
-    ids[24:, 8:] = 7
-    return ids
-
-
-def _fake_cityscapes(root: Path, split: str = 'val') -> Path:
-    rng = np.random.default_rng(0)
-    for city, frame in FRAMES:
-        img_dir = root / 'leftImg8bit' / split / city
-        gt_dir = root / 'gtFine' / split / city
-        img_dir.mkdir(parents=True)
-        gt_dir.mkdir(parents=True)
-        img = rng.integers(0, 256, size=(32, 32, 3), dtype=np.uint8)
-        Image.fromarray(img).save(img_dir / f'{frame}_leftImg8bit.png')
-        Image.fromarray(_instance_ids()).save(
-            gt_dir / f'{frame}_gtFine_instanceIds.png')
-    return root
 
 
 @pytest.fixture(autouse=True)
 def mmseg_scope():
     init_default_scope('mmseg')
-
-
-@pytest.fixture
-def city_root(tmp_path) -> Path:
-    return _fake_cityscapes(tmp_path / 'cityscapes')
 
 
 def _dataset(loader: str, root: Path, **overrides):
@@ -101,7 +63,7 @@ def test_load_maps(city_root):
             dict(type='LoadCityscapesPanopticAnnotations')
         ])
     results = dataset[0]
-    ids = _instance_ids().astype(np.int32)
+    ids = instance_ids().astype(np.int32)
     sem, inst = results['gt_seg_map'], results['gt_instance_map']
     assert sem.dtype == np.uint8 and inst.dtype == np.int32
     expected_sem = np.select(
@@ -118,7 +80,7 @@ def test_val_pipeline_values(city_root):
     dataset = _dataset('val_dataloader', city_root)
     ds = dataset[0]['data_samples']
     assert ds.ori_shape == (128, 128)
-    ids = np.kron(_instance_ids().astype(np.int64), np.ones((4, 4), int))
+    ids = np.kron(instance_ids().astype(np.int64), np.ones((4, 4), int))
     inst = ds.gt_instance_seg.data[0].numpy()
     pan = ds.gt_panoptic_seg.sem_seg[0].numpy()
     # Instances in id order: rider 25000, cars 26001, 26002; then the
@@ -183,7 +145,7 @@ def test_class_subset(city_root):
     assert dataset.metainfo['thing_classes'] == ('car', )
     assert dataset.get_data_info(0)['thing_label_ids'] == [1]
     ds = dataset[0]['data_samples']
-    ids = np.kron(_instance_ids().astype(np.int64), np.ones((4, 4), int))
+    ids = np.kron(instance_ids().astype(np.int64), np.ones((4, 4), int))
     sem = ds.gt_sem_seg.data[0].numpy()
     assert (sem == np.select([ids == 7, ids > 26000], [0, 1], 255)).all()
     assert [(s['id'], s['category_id'], s['iscrowd'])
@@ -197,7 +159,7 @@ def test_class_subset(city_root):
 
 def test_size_mismatch_named(city_root):
     gt = _gt_path(city_root, 1)
-    Image.fromarray(_instance_ids()[:31]).save(gt)
+    Image.fromarray(instance_ids()[:31]).save(gt)
     dataset = _dataset('val_dataloader', city_root)
     with pytest.raises(ValueError) as info:
         dataset[1]

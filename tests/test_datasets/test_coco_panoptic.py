@@ -1,5 +1,6 @@
 """Tests of ``CocoPanopticSegDataset``, ``LoadPanopticAnnotations`` and the
-COCO panoptic 128x128 base config, on a tiny COCO panoptic in tmp_path."""
+COCO panoptic 128x128 base config, on a tiny COCO panoptic in tmp_path
+(the ``coco_root`` fixture, see ``_coco_data.py``)."""
 import json
 from pathlib import Path
 
@@ -9,10 +10,12 @@ from mmengine import Config
 from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
-from PIL import Image
 
 from mmseg_maskattn.datasets import CocoPanopticSegDataset
 from mmseg_maskattn.datasets.transforms import LoadPanopticAnnotations
+from tests.test_datasets._coco_data import (CROWD_ID, GRASS_ID, PERSON_A,
+                                            PERSON_B, SKY_ID, ids_a,
+                                            json_path, write_json, write_png)
 
 CONFIG = (
     Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'datasets' /
@@ -20,100 +23,17 @@ CONFIG = (
 CLASSES = CocoPanopticSegDataset.METAINFO['classes']
 PERSON, CAR = CLASSES.index('person'), CLASSES.index('car')
 SKY, GRASS = CLASSES.index('sky-other-merged'), CLASSES.index('grass-merged')
-# COCO ids of the categories (the dataset derives the labels from the names).
-CATEGORIES = [
-    dict(id=1, name='person', isthing=1),
-    dict(id=3, name='car', isthing=1),
-    dict(id=187, name='sky-other-merged', isthing=0),
-    dict(id=193, name='grass-merged', isthing=0),
-]
-# Segment ids of image 'a': 70000 needs the B channel, 1001 the G channel.
-SKY_ID, GRASS_ID, PERSON_A, PERSON_B, CROWD_ID = 5000, 6, 1001, 70000, 300
-
-
-def _ids_a() -> np.ndarray:
-    """Image 'a', 32x32: sky on top, grass below, in between (rows 12-23)
-    two persons, a crowd of cars and an unlabelled (0) block."""
-    ids = np.zeros((32, 32), dtype=np.int64)
-    ids[:12] = SKY_ID
-    ids[24:] = GRASS_ID
-    ids[12:24, 0:8] = PERSON_A
-    ids[12:24, 8:16] = PERSON_B
-    ids[12:24, 16:24] = CROWD_ID
-    return ids
-
-
-def _write_png(path: Path, ids: np.ndarray) -> None:
-    rgb = np.stack([ids % 256, ids // 256 % 256, ids // 65536], axis=-1)
-    Image.fromarray(rgb.astype(np.uint8)).save(path)
-
-
-def _fake_coco(root: Path) -> Path:
-    """Images 'a' (32x32) and 'b' (24x40, sky and one car) of val2017."""
-    (root / 'val2017').mkdir(parents=True)
-    pan_dir = root / 'annotations' / 'panoptic_val2017'
-    pan_dir.mkdir(parents=True)
-    ids_b = np.full((24, 40), SKY_ID, dtype=np.int64)
-    ids_b[10:20, 5:30] = 2
-    rng = np.random.default_rng(0)
-    images, annotations = [], []
-    segments = {
-        'a': [
-            dict(id=SKY_ID, category_id=187, iscrowd=0),
-            dict(id=GRASS_ID, category_id=193, iscrowd=0),
-            dict(id=PERSON_A, category_id=1, iscrowd=0),
-            dict(id=PERSON_B, category_id=1, iscrowd=0),
-            dict(id=CROWD_ID, category_id=3, iscrowd=1),
-            dict(id=77, category_id=3, iscrowd=0),  # listed, not in the PNG
-        ],
-        'b': [
-            dict(id=SKY_ID, category_id=187, iscrowd=0),
-            dict(id=2, category_id=3, iscrowd=0),
-        ],
-    }
-    for image_id, (stem, ids) in enumerate((('a', _ids_a()), ('b', ids_b))):
-        img = rng.integers(0, 256, size=ids.shape + (3, ), dtype=np.uint8)
-        Image.fromarray(img).save(root / 'val2017' / f'{stem}.jpg')
-        _write_png(pan_dir / f'{stem}.png', ids)
-        images.append(
-            dict(
-                id=image_id,
-                file_name=f'{stem}.jpg',
-                height=ids.shape[0],
-                width=ids.shape[1]))
-        annotations.append(
-            dict(
-                image_id=image_id,
-                file_name=f'{stem}.png',
-                segments_info=segments[stem]))
-    _write_json(
-        root,
-        dict(images=images, annotations=annotations, categories=CATEGORIES))
-    return root
-
-
-def _json_path(root: Path) -> Path:
-    return root / 'annotations' / 'panoptic_val2017.json'
-
-
-def _write_json(root: Path, content: dict) -> None:
-    _json_path(root).write_text(json.dumps(content))
 
 
 def _edit_json(root: Path, edit) -> None:
-    content = json.loads(_json_path(root).read_text())
+    content = json.loads(json_path(root).read_text())
     edit(content)
-    _write_json(root, content)
+    write_json(root, content)
 
 
 @pytest.fixture(autouse=True)
 def mmseg_scope():
     init_default_scope('mmseg')
-
-
-@pytest.fixture
-def coco_root(tmp_path) -> Path:
-    return _fake_coco(tmp_path / 'coco')
 
 
 def _dataset_cfg(loader: str, data_root: Path, **overrides) -> dict:
@@ -166,7 +86,7 @@ def test_val_pipeline_values(coco_root):
     assert tuple(sample['inputs'].shape) == (3, 128, 128)
     assert sample['data_samples'].ori_shape == (128, 128)
     sem, inst, pan, segments = _maps(sample)
-    ids = _ids_a()
+    ids = ids_a()
     expected_sem = np.select([
         ids == SKY_ID, ids == GRASS_ID, ids == PERSON_A, ids == PERSON_B, ids
         == CROWD_ID
@@ -200,7 +120,7 @@ def test_load_without_resize(coco_root):
             dict(type='LoadPanopticAnnotations')
         ])
     results = dataset[0]
-    ids = _ids_a()
+    ids = ids_a()
     assert results['gt_seg_map'].dtype == np.uint8
     assert results['gt_instance_map'].dtype == np.int32
     thing = (ids == PERSON_A) | (ids == PERSON_B) | (ids == CROWD_ID)
@@ -267,7 +187,7 @@ def test_class_subset(coco_root):
     assert info['cat_id_to_label'] == {187: 1, 193: 255, 1: 0, 3: 255}
     assert info['thing_label_ids'] == [0]
     sem, inst, pan, segments = _maps(dataset[0])
-    ids = _up(_ids_a())
+    ids = _up(ids_a())
     assert (sem[(ids == CROWD_ID) | (ids == GRASS_ID)] == 255).all()
     assert (sem[ids == SKY_ID] == 1).all() and (sem[ids == PERSON_A]
                                                 == 0).all()
@@ -296,7 +216,7 @@ def test_unknown_category_id(coco_root):
     with pytest.raises(ValueError) as info:
         _val_dataset(coco_root)
     msg = str(info.value)
-    assert str(_json_path(coco_root)) in msg
+    assert str(json_path(coco_root)) in msg
     assert 'category_id 999' in msg and "'b.png'" in msg
 
     # The loader checks the categories of the sample too.
@@ -325,12 +245,12 @@ def test_bad_json_named(coco_root, edit, match):
     _edit_json(coco_root, edit)
     with pytest.raises(ValueError, match=match) as info:
         _val_dataset(coco_root)
-    assert str(_json_path(coco_root)) in str(info.value)
+    assert str(json_path(coco_root)) in str(info.value)
 
 
 def test_png_size_mismatch(coco_root):
     png = coco_root / 'annotations' / 'panoptic_val2017' / 'b.png'
-    _write_png(png, np.full((24, 41), SKY_ID, dtype=np.int64))
+    write_png(png, np.full((24, 41), SKY_ID, dtype=np.int64))
     dataset = _val_dataset(coco_root)
     with pytest.raises(ValueError) as info:
         dataset[1]
@@ -353,10 +273,10 @@ def test_missing_files_named(coco_root):
         _val_dataset(coco_root)
     assert str(img) in str(info.value)
 
-    _json_path(coco_root).unlink()
+    json_path(coco_root).unlink()
     with pytest.raises(FileNotFoundError) as info:
         _val_dataset(coco_root)
-    assert str(_json_path(coco_root)) in str(info.value)
+    assert str(json_path(coco_root)) in str(info.value)
 
     with pytest.raises(FileNotFoundError) as info:
         _val_dataset(

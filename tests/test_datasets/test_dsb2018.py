@@ -192,35 +192,12 @@ def test_real_evaluators_on_gt():
     assert metrics['mask/mAP'] == pytest.approx(100.0)
 
 
-# --- a tiny fake DSB2018 in tmp_path ---------------------------------------
+# --- a tiny fake DSB2018 in tmp_path (dsb_root) ----------------------------
 
 
-def _fake_dsb(root: Path, ids=('a', 'b', 'empty')) -> Path:
-    """RGB image 'a', grayscale 'b', grayscale 'empty' without nuclei."""
-    (root / 'images').mkdir(parents=True)
-    (root / 'instances').mkdir()
-    rng = np.random.default_rng(0)
-    for name in ids:
-        shape = (96, 160)
-        img = rng.integers(
-            0,
-            256,
-            size=shape + ((3, ) if name == 'a' else ()),
-            dtype=np.uint8)
-        Image.fromarray(img).save(root / 'images' / f'{name}.png')
-        inst = np.zeros(shape, dtype=np.uint16)
-        if name != 'empty':
-            inst[10:30, 10:40] = 1
-            inst[50:80, 100:150] = 300
-        Image.fromarray(inst).save(root / 'instances' / f'{name}.png')
-    (root / 'train.txt').write_text('\n'.join(ids) + '\n')
-    return root
-
-
-def test_fake_image_without_instances(tmp_path):
-    root = _fake_dsb(tmp_path / 'dsb2018')
+def test_fake_image_without_instances(dsb_root):
     dataset = DATASETS.build(
-        _dataset_cfg('val_dataloader', root) | dict(ann_file='train.txt'))
+        _dataset_cfg('val_dataloader', dsb_root) | dict(ann_file='train.txt'))
     assert len(dataset) == 3
     for idx in range(3):
         _check_packed(dataset[idx])
@@ -236,59 +213,55 @@ def test_fake_image_without_instances(tmp_path):
     ]
 
 
-def test_fake_train_pipeline(tmp_path):
-    root = _fake_dsb(tmp_path / 'dsb2018')
-    dataset = DATASETS.build(_dataset_cfg('train_dataloader', root))
+def test_fake_train_pipeline(dsb_root):
+    dataset = DATASETS.build(_dataset_cfg('train_dataloader', dsb_root))
     np.random.seed(1)
     for _ in range(4):
         for idx in range(len(dataset)):
             _check_packed(dataset[idx])
 
 
-def test_fake_missing_files_named(tmp_path):
-    root = _fake_dsb(tmp_path / 'dsb2018')
-    missing = root / 'instances' / 'b.png'
+def test_fake_missing_files_named(dsb_root):
+    missing = dsb_root / 'instances' / 'b.png'
     missing.unlink()
     with pytest.raises(FileNotFoundError) as info:
-        DSB2018Dataset(data_root=str(root), ann_file='train.txt')
+        DSB2018Dataset(data_root=str(dsb_root), ann_file='train.txt')
     assert str(missing) in str(info.value)
-    assert str(root / 'images' / 'b.png') in str(info.value)
+    assert str(dsb_root / 'images' / 'b.png') in str(info.value)
 
-    (root / 'train.txt').write_text('a\nnot_there\n')
+    (dsb_root / 'train.txt').write_text('a\nnot_there\n')
     with pytest.raises(FileNotFoundError) as info:
-        DSB2018Dataset(data_root=str(root), ann_file='train.txt')
-    assert str(root / 'images' / 'not_there.png') in str(info.value)
+        DSB2018Dataset(data_root=str(dsb_root), ann_file='train.txt')
+    assert str(dsb_root / 'images' / 'not_there.png') in str(info.value)
 
     with pytest.raises(FileNotFoundError, match='ann_file'):
-        DSB2018Dataset(data_root=str(root), ann_file='val.txt')
+        DSB2018Dataset(data_root=str(dsb_root), ann_file='val.txt')
 
 
-def test_fake_rejected_arguments(tmp_path):
-    root = _fake_dsb(tmp_path / 'dsb2018')
+def test_fake_rejected_arguments(dsb_root):
     with pytest.raises(ValueError, match='seg_map_path'):
         DSB2018Dataset(
-            data_root=str(root),
+            data_root=str(dsb_root),
             data_prefix=dict(
                 img_path='images',
                 inst_map_path='instances',
                 seg_map_path='instances'))
     with pytest.raises(ValueError, match='reduce_zero_label'):
-        DSB2018Dataset(data_root=str(root), reduce_zero_label=True)
+        DSB2018Dataset(data_root=str(dsb_root), reduce_zero_label=True)
 
 
-def test_fake_bad_instance_maps_named_at_load(tmp_path):
-    root = _fake_dsb(tmp_path / 'dsb2018')
-    bad = root / 'instances' / 'b.png'
+def test_fake_bad_instance_maps_named_at_load(dsb_root):
+    bad = dsb_root / 'instances' / 'b.png'
     bad.write_bytes(b'garbage')
-    small = root / 'instances' / 'a.png'
+    small = dsb_root / 'instances' / 'a.png'
     Image.fromarray(np.zeros((95, 160), dtype=np.uint16)).save(small)
     dataset = DSB2018Dataset(
-        data_root=str(root), ann_file='train.txt', pipeline=LOAD)
+        data_root=str(dsb_root), ann_file='train.txt', pipeline=LOAD)
     with pytest.raises(OSError) as info:
         dataset[1]
     assert str(bad) in str(info.value)
     with pytest.raises(ValueError) as info:
         dataset[0]
     assert str(small) in str(info.value)
-    assert str(root / 'images' / 'a.png') in str(info.value)
+    assert str(dsb_root / 'images' / 'a.png') in str(info.value)
     assert '95x160' in str(info.value) and '96x160' in str(info.value)
