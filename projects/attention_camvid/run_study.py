@@ -15,6 +15,7 @@ Run from the repository root, with CamVid at data/camvid (a symlink to
 import argparse
 import os.path as osp
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -149,8 +150,8 @@ def main():
                             f" | {r['minutes']:.1f} |")
     class_table = ['| model | ' + ' | '.join(classes) + ' |',
                    '|---' * (1 + len(classes)) + '|'] + per_class
-    command = ' '.join(['python', 'projects/attention_camvid/run_study.py'] +
-                       sys.argv[1:])
+    command = shlex.join(['python', 'projects/attention_camvid/run_study.py'] +
+                         sys.argv[1:])
     text = '\n'.join(lines) + (
         '\n\nPer-class IoU on CamVid val (mean over the seeds):\n\n') + \
         '\n'.join(class_table) + '\n\nPer seed:\n\n' + '\n'.join(per_seed) + (
