@@ -15,13 +15,14 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 
+from ...utils import is_int
 from ..layers import GatedSpatialConv
 
 __all__ = ['GSCNNHead']
 
 
 def _positive_int(value, key: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    if not is_int(value) or value <= 0:
         raise ValueError(f'GSCNNHead: {key} must be a positive int, got '
                          f'{value!r}')
 

@@ -11,6 +11,8 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
+from ...utils import is_int
+
 __all__ = ['GatedSpatialConv']
 
 
@@ -51,8 +53,7 @@ class GatedSpatialConv(BaseModule):
         for key, value in (('in_channels', in_channels),
                            ('gate_channels', gate_channels),
                            ('out_channels', out_channels or 1)):
-            if not isinstance(value, int) or isinstance(value,
-                                                        bool) or value <= 0:
+            if not is_int(value) or value <= 0:
                 raise ValueError(f'GatedSpatialConv: {key} must be a '
                                  f'positive int, got {value!r}')
         self.in_channels = in_channels
