@@ -6,23 +6,22 @@ HDMNet: Hierarchical Dense Correlation Distillation for Few-Shot Segmentation
 from typing import Optional, Tuple, Union
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
+from .pixel_loss_utils import check_reduction
+from .weighted_loss import WeightedLoss
+
 __all__ = ['CorrelationDistillationLoss', 'correlation_distillation_loss']
 
-REDUCTIONS = ('mean', 'sum', 'none')
 FOREGROUND_ID = 1
 
 
 def _check_options(temperature: float, reduction: str) -> None:
     if not temperature > 0:
         raise ValueError(f'temperature must be > 0, got {temperature!r}')
-    if reduction not in REDUCTIONS:
-        raise ValueError(
-            f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
+    check_reduction(reduction, 'correlation_distillation_loss')
 
 
 def _label_distribution(
@@ -137,7 +136,7 @@ def correlation_distillation_loss(
 
 
 @MODELS.register_module()
-class CorrelationDistillationLoss(nn.Module):
+class CorrelationDistillationLoss(WeightedLoss):
     """HDMNet's correlation distillation loss (CDL), weighted.
 
     A thin module around :func:`correlation_distillation_loss` (see it for
@@ -160,13 +159,13 @@ class CorrelationDistillationLoss(nn.Module):
                  reduction: str = 'mean',
                  ignore_index: int = 255,
                  loss_name: str = 'loss_distill') -> None:
-        super().__init__()
+        super().__init__(
+            loss_weight=loss_weight,
+            reduction=reduction,
+            ignore_index=ignore_index,
+            loss_name=loss_name)
         _check_options(temperature, reduction)
         self.temperature = temperature
-        self.loss_weight = loss_weight
-        self.reduction = reduction
-        self.ignore_index = ignore_index
-        self._loss_name = loss_name
 
     def forward(self,
                 student: torch.Tensor,
@@ -185,16 +184,9 @@ class CorrelationDistillationLoss(nn.Module):
         Returns:
             Tensor: The loss (see :func:`correlation_distillation_loss`).
         """
-        reduction = reduction_override or self.reduction
         return self.loss_weight * correlation_distillation_loss(
             student,
             teacher,
             temperature=self.temperature,
-            ignore_index=self.ignore_index,
-            reduction=reduction,
-            avg_factor=avg_factor)
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss item (mmseg combines items by this name)."""
-        return self._loss_name
+            avg_factor=avg_factor,
+            **self.resolve(reduction_override))

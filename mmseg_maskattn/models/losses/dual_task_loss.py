@@ -6,11 +6,11 @@ ICCV 2019), https://arxiv.org/abs/1907.05740
 from typing import Optional, Union
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
 from .pixel_loss_utils import check_reduction, reduce_pixels, valid_labels
+from .weighted_loss import WeightedLoss
 
 __all__ = ['DualTaskLoss', 'dual_task_loss', 'gradient_magnitude']
 
@@ -100,7 +100,7 @@ def dual_task_loss(seg_logits: torch.Tensor,
 
 
 @MODELS.register_module()
-class DualTaskLoss(nn.Module):
+class DualTaskLoss(WeightedLoss):
     """Gated-SCNN's dual-task regulariser, weighted.
 
     A thin module around :func:`dual_task_loss` (see it for the formula).
@@ -121,15 +121,14 @@ class DualTaskLoss(nn.Module):
                  reduction: str = 'mean',
                  ignore_index: int = 255,
                  loss_name: str = 'loss_dual_task') -> None:
-        super().__init__()
+        super().__init__(
+            loss_weight=loss_weight,
+            reduction=reduction,
+            ignore_index=ignore_index,
+            loss_name=loss_name)
         if not tau > 0:
             raise ValueError(f'DualTaskLoss: tau must be > 0, got {tau!r}')
-        check_reduction(reduction, 'DualTaskLoss')
         self.tau = tau
-        self.loss_weight = loss_weight
-        self.reduction = reduction
-        self.ignore_index = ignore_index
-        self._loss_name = loss_name
 
     def forward(self,
                 seg_logits: torch.Tensor,
@@ -144,13 +143,6 @@ class DualTaskLoss(nn.Module):
             seg_logits,
             seg_label,
             tau=self.tau,
-            ignore_index=(self.ignore_index
-                          if ignore_index is None else ignore_index),
-            reduction=reduction_override or self.reduction,
             avg_factor=avg_factor,
-            gumbel_noise=gumbel_noise)
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss item (mmseg combines items by this name)."""
-        return self._loss_name
+            gumbel_noise=gumbel_noise,
+            **self.resolve(reduction_override, ignore_index))

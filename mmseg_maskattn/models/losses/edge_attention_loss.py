@@ -6,11 +6,11 @@ ICCV 2019), https://arxiv.org/abs/1907.05740
 from typing import Optional, Union
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
 from .pixel_loss_utils import check_reduction, reduce_pixels, valid_labels
+from .weighted_loss import WeightedLoss
 
 __all__ = ['EdgeAttentionLoss', 'edge_attention_loss']
 
@@ -68,7 +68,7 @@ def edge_attention_loss(seg_logits: torch.Tensor,
 
 
 @MODELS.register_module()
-class EdgeAttentionLoss(nn.Module):
+class EdgeAttentionLoss(WeightedLoss):
     """Gated-SCNN's edge-thresholded cross-entropy, weighted.
 
     A thin module around :func:`edge_attention_loss`; called as
@@ -90,16 +90,15 @@ class EdgeAttentionLoss(nn.Module):
                  reduction: str = 'mean',
                  ignore_index: int = 255,
                  loss_name: str = 'loss_edge_attention') -> None:
-        super().__init__()
+        super().__init__(
+            loss_weight=loss_weight,
+            reduction=reduction,
+            ignore_index=ignore_index,
+            loss_name=loss_name)
         if not 0 <= threshold < 1:
             raise ValueError('EdgeAttentionLoss: threshold must be in '
                              f'[0, 1), got {threshold!r}')
-        check_reduction(reduction, 'EdgeAttentionLoss')
         self.threshold = threshold
-        self.loss_weight = loss_weight
-        self.reduction = reduction
-        self.ignore_index = ignore_index
-        self._loss_name = loss_name
 
     def forward(self,
                 seg_logits: torch.Tensor,
@@ -114,12 +113,5 @@ class EdgeAttentionLoss(nn.Module):
             seg_label,
             edge_logits,
             threshold=self.threshold,
-            ignore_index=(self.ignore_index
-                          if ignore_index is None else ignore_index),
-            reduction=reduction_override or self.reduction,
-            avg_factor=avg_factor)
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss item (mmseg combines items by this name)."""
-        return self._loss_name
+            avg_factor=avg_factor,
+            **self.resolve(reduction_override, ignore_index))

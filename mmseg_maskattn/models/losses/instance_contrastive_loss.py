@@ -6,13 +6,14 @@ Image Segmentation (Cheng et al., 2025), https://arxiv.org/abs/2503.10686
 from typing import Optional, Union
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
+from .pixel_loss_utils import check_reduction
+from .weighted_loss import WeightedLoss
+
 __all__ = ['InstanceContrastiveLoss', 'instance_contrastive_loss']
 
-REDUCTIONS = ('mean', 'sum', 'none')
 BACKGROUND_ID = 0
 
 
@@ -24,9 +25,7 @@ def _check_options(num_samples: int, temperature: float,
             f'sampled pixel), got {num_samples!r}')
     if not temperature > 0:
         raise ValueError(f'temperature must be > 0, got {temperature!r}')
-    if reduction not in REDUCTIONS:
-        raise ValueError(
-            f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
+    check_reduction(reduction, 'instance_contrastive_loss')
 
 
 def instance_contrastive_loss(
@@ -150,7 +149,7 @@ def instance_contrastive_loss(
 
 
 @MODELS.register_module()
-class InstanceContrastiveLoss(nn.Module):
+class InstanceContrastiveLoss(WeightedLoss):
     """Instance contrastive loss ``L_IC`` of MaskAttn-UNet, weighted.
 
     A thin module around :func:`instance_contrastive_loss` (see it for the
@@ -176,14 +175,14 @@ class InstanceContrastiveLoss(nn.Module):
                  reduction: str = 'mean',
                  ignore_index: int = 255,
                  loss_name: str = 'loss_ic') -> None:
-        super().__init__()
+        super().__init__(
+            loss_weight=loss_weight,
+            reduction=reduction,
+            ignore_index=ignore_index,
+            loss_name=loss_name)
         _check_options(num_samples, temperature, reduction)
         self.num_samples = num_samples
         self.temperature = temperature
-        self.loss_weight = loss_weight
-        self.reduction = reduction
-        self.ignore_index = ignore_index
-        self._loss_name = loss_name
 
     def forward(self,
                 embeddings: torch.Tensor,
@@ -205,18 +204,11 @@ class InstanceContrastiveLoss(nn.Module):
         Returns:
             Tensor: The loss (see :func:`instance_contrastive_loss`).
         """
-        reduction = reduction_override or self.reduction
         return self.loss_weight * instance_contrastive_loss(
             embeddings,
             instance_ids,
             num_samples=self.num_samples,
             temperature=self.temperature,
-            ignore_index=self.ignore_index,
-            reduction=reduction,
             avg_factor=avg_factor,
-            generator=generator)
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss item (mmseg combines items by this name)."""
-        return self._loss_name
+            generator=generator,
+            **self.resolve(reduction_override))
