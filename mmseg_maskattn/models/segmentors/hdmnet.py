@@ -13,7 +13,7 @@ import torch.nn as nn
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
+from mmseg.utils import ConfigType, OptConfigType, SampleList
 
 from ..layers import (ConvDownsample, EfficientSelfAttention,
                       InverseSoftmaxMatching)
@@ -111,12 +111,10 @@ class HDMNet(BaseFewShotSegmentor):
             the base learner's channels 1..N-1 (channel 0 is background), in
             channel order; required with ``base_learner``. Training
             episodes must be of one of these classes, test episodes of none.
-        freeze_backbone (bool): Freeze the backbone (as in the paper).
-        ignore_index (int): Ignored label.
-        train_cfg (dict, optional): Unused.
-        test_cfg (dict, optional): ``mode='whole'`` only.
-        data_preprocessor (dict, optional): Data preprocessor config.
-        init_cfg (dict, optional): mmengine initialisation config.
+        **kwargs: ``freeze_backbone`` (default True, as in the paper),
+            ``ignore_index``, ``train_cfg``, ``test_cfg`` (``mode='whole'``
+            only), ``data_preprocessor`` and ``init_cfg`` of
+            :class:`BaseFewShotSegmentor`.
     """
 
     def __init__(self,
@@ -144,12 +142,7 @@ class HDMNet(BaseFewShotSegmentor):
                      type='CorrelationDistillationLoss'),
                  base_learner: OptConfigType = None,
                  base_learner_classes: Optional[Sequence[int]] = None,
-                 freeze_backbone: bool = True,
-                 ignore_index: int = 255,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 **kwargs) -> None:
         num_stages = len(depths)
         for key, value in (('num_heads', num_heads), ('sr_ratios', sr_ratios)):
             if len(value) != num_stages:
@@ -166,14 +159,7 @@ class HDMNet(BaseFewShotSegmentor):
             raise ValueError(f'reduce_dim must be positive, got {reduce_dim}')
         if not temperature > 0:
             raise ValueError(f'temperature must be > 0, got {temperature!r}')
-        super().__init__(
-            backbone=backbone,
-            freeze_backbone=freeze_backbone,
-            ignore_index=ignore_index,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+        super().__init__(backbone=backbone, **kwargs)
         c2, c3, _ = self.backbone_channels
         self.num_stages = num_stages
         conv_kw = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)

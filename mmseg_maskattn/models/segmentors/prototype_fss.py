@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
+from mmseg.utils import ConfigType, OptConfigType, SampleList
 
 from ..utils import masked_average_pooling
 from .base_fss import BaseFewShotSegmentor
@@ -51,12 +51,10 @@ class PrototypeFSS(BaseFewShotSegmentor):
         act_cfg (dict, optional): Activation of the projection (None: a
             linear projection, so that cosines can be negative).
         loss_decode (dict): Loss of the logits.
-        freeze_backbone (bool): Freeze the backbone.
-        ignore_index (int): Ignored label.
-        train_cfg (dict, optional): Unused.
-        test_cfg (dict, optional): ``mode='whole'`` only.
-        data_preprocessor (dict, optional): Data preprocessor config.
-        init_cfg (dict, optional): mmengine initialisation config.
+        **kwargs: ``freeze_backbone`` (default True, as in the paper),
+            ``ignore_index``, ``train_cfg``, ``test_cfg`` (``mode='whole'``
+            only), ``data_preprocessor`` and ``init_cfg`` of
+            :class:`BaseFewShotSegmentor`.
     """
 
     num_backbone_outs = 2
@@ -74,24 +72,12 @@ class PrototypeFSS(BaseFewShotSegmentor):
                      type='CrossEntropyLoss',
                      avg_non_ignore=True,
                      loss_name='loss_ce'),
-                 freeze_backbone: bool = True,
-                 ignore_index: int = 255,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 **kwargs) -> None:
         if channels <= 0:
             raise ValueError(f'channels must be positive, got {channels}')
         if not scale > 0:
             raise ValueError(f'scale must be > 0, got {scale!r}')
-        super().__init__(
-            backbone=backbone,
-            freeze_backbone=freeze_backbone,
-            ignore_index=ignore_index,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+        super().__init__(backbone=backbone, **kwargs)
         self.proj = ConvModule(
             sum(self.backbone_channels),
             channels,
