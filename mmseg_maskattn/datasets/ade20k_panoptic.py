@@ -4,6 +4,7 @@ from typing import Dict, List
 from mmseg.datasets import ADE20KDataset
 from mmseg.registry import DATASETS
 
+from ..utils import is_int
 from .coco_panoptic import CocoPanopticSegDataset
 
 __all__ = ['ADE20KPanopticSegDataset']
@@ -138,7 +139,7 @@ class ADE20KPanopticSegDataset(CocoPanopticSegDataset):
         labels = {}
         for cat in categories:
             cat_id = cat['id']
-            if not isinstance(cat_id, int) or not 0 <= cat_id < num_classes:
+            if not is_int(cat_id) or not 0 <= cat_id < num_classes:
                 raise ValueError(
                     f'{type(self).__name__}: ann_file {self.ann_file!r}: '
                     f'category {cat.get("name")!r} has id {cat_id!r}, not a '

@@ -9,6 +9,8 @@ from mmengine.runner import TestLoop
 from mmengine.runner.loops import _parse_losses
 from torch.utils.data import DataLoader
 
+from ...utils import is_int
+
 __all__ = ['MultiSeedTestLoop']
 
 
@@ -57,8 +59,7 @@ class MultiSeedTestLoop(TestLoop):
         super().__init__(runner, dataloader, evaluator, fp16=fp16)
         seeds = list(seeds)
         if not seeds or len(set(seeds)) != len(seeds) or any(
-                not isinstance(s, int) or isinstance(s, bool) or s < 0
-                for s in seeds):
+                not is_int(s) or s < 0 for s in seeds):
             raise ValueError('seeds must be a non-empty list of distinct '
                              f'non-negative ints, got {seeds}')
         dataset = self.dataloader.dataset

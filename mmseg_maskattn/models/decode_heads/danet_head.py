@@ -12,6 +12,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList, add_prefix
 
+from ...utils import is_int
 from ..layers import ChannelAttention, PositionAttention
 
 __all__ = ['DANetHead']
@@ -57,8 +58,7 @@ class DANetHead(BaseDecodeHead):
                  pam_query_block: Optional[int] = 2048,
                  cam_inverse_energy: bool = True,
                  **kwargs) -> None:
-        if not isinstance(pam_channels, int) or isinstance(
-                pam_channels, bool) or pam_channels <= 0:
+        if not is_int(pam_channels) or pam_channels <= 0:
             raise ValueError('DANetHead: pam_channels must be a positive int, '
                              f'got {pam_channels!r}')
         super().__init__(**kwargs)

@@ -16,6 +16,8 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 
+from ...utils import is_int
+
 __all__ = ['MaskAttnUNetHead']
 
 
@@ -119,7 +121,7 @@ class MaskAttnUNetHead(BaseDecodeHead):
         if self.input_transform is not None:
             raise ValueError('MaskAttnUNetHead reads one feature map: set '
                              'in_index to an int and no input_transform')
-        if not isinstance(embed_convs, int) or embed_convs < 0:
+        if not is_int(embed_convs) or embed_convs < 0:
             raise ValueError(
                 f'embed_convs must be an int >= 0, got {embed_convs!r}')
         self.embed_dims = embed_dims

@@ -14,6 +14,8 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from ...utils import is_int
+
 __all__ = [
     'blocked_attention', 'check_num_heads', 'masked_attention',
     'merge_heads', 'multi_head_attention', 'split_heads'
@@ -31,8 +33,8 @@ def check_num_heads(embed_dims: int, num_heads: int, owner: str) -> int:
     Raises:
         ValueError: naming ``owner``, ``num_heads`` and ``embed_dims``.
     """
-    if (not isinstance(num_heads, int) or isinstance(num_heads, bool)
-            or num_heads <= 0 or embed_dims % num_heads != 0):
+    if not is_int(num_heads) or num_heads <= 0 or (
+            embed_dims % num_heads != 0):
         raise ValueError(f'{owner}: num_heads={num_heads!r} must be a '
                          f'positive int dividing embed_dims={embed_dims}')
     return embed_dims // num_heads

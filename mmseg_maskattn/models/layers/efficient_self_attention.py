@@ -17,6 +17,7 @@ from mmseg.models.backbones.mit import MixFFN
 from mmseg.models.utils import nchw_to_nlc, nlc_to_nchw
 from mmseg.registry import MODELS
 
+from ...utils import is_int
 from .attention import check_num_heads, multi_head_attention
 
 __all__ = ['EfficientSelfAttention']
@@ -69,7 +70,7 @@ class EfficientSelfAttention(BaseModule):
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         check_num_heads(embed_dims, num_heads, type(self).__name__)
-        if not isinstance(sr_ratio, int) or sr_ratio < 1:
+        if not is_int(sr_ratio) or sr_ratio < 1:
             raise ValueError(f'sr_ratio must be an int >= 1, got {sr_ratio!r}')
         if mlp_ratio <= 0:
             raise ValueError(f'mlp_ratio must be positive, got {mlp_ratio}')

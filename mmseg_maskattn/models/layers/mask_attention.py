@@ -24,6 +24,7 @@ from mmengine.model import BaseModule
 from mmseg.models.utils import nchw_to_nlc, nlc_to_nchw
 from mmseg.registry import MODELS
 
+from ...utils import is_int
 from .attention import check_num_heads, multi_head_attention
 
 __all__ = ['MaskAttention']
@@ -127,7 +128,7 @@ class MaskAttention(BaseModule):
         if mask_mode not in MASK_MODES:
             raise ValueError(
                 f'mask_mode must be one of {MASK_MODES}, got {mask_mode!r}')
-        if not isinstance(kv_pool, int) or kv_pool < 1:
+        if not is_int(kv_pool) or kv_pool < 1:
             raise ValueError(f'kv_pool must be an int >= 1, got {kv_pool!r}')
         if mlp_ratio <= 0:
             raise ValueError(f'mlp_ratio must be positive, got {mlp_ratio}')

@@ -12,13 +12,14 @@ from mmengine.model import BaseModule
 from mmseg.models.utils import nchw_to_nlc, nlc_to_nchw
 from mmseg.registry import MODELS
 
+from ...utils import is_int
 from .attention import blocked_attention, split_heads
 
 __all__ = ['PositionAttention']
 
 
 def _positive_int(value, key: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    if not is_int(value) or value <= 0:
         raise ValueError(f'PositionAttention: {key} must be a positive int, '
                          f'got {value!r}')
     return value

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
+from ...utils import is_int
 from .pixel_loss_utils import check_reduction
 from .weighted_loss import WeightedLoss
 
@@ -19,7 +20,7 @@ BACKGROUND_ID = 0
 
 def _check_options(num_samples: int, temperature: float,
                    reduction: str) -> None:
-    if not isinstance(num_samples, int) or num_samples < 2:
+    if not is_int(num_samples) or num_samples < 2:
         raise ValueError(
             f'num_samples must be an int >= 2 (an anchor needs another '
             f'sampled pixel), got {num_samples!r}')
