@@ -178,3 +178,19 @@ def test_bad_config_names_the_key(name, update, text):
     with pytest.raises((ValueError, TypeError, KeyError)) as err:
         METRICS.build(dict(SPECS[name].cfg, **update))
     assert text in str(err.value)
+
+
+@pytest.mark.parametrize('name', sorted(SPECS))
+def test_base_metric_options_reach_mmengine(name, toy_data_root, tmp_path):
+    spec = SPECS[name]
+    metric = METRICS.build(
+        dict(spec.cfg, collect_device='cpu', prefix='ours',
+             collect_dir=str(tmp_path)))
+    assert (metric.collect_device, metric.prefix,
+            metric.collect_dir) == ('cpu', 'ours', str(tmp_path))
+    meta, samples = spec.samples(toy_data_root)
+    evaluator = Evaluator(metric)
+    evaluator.dataset_meta = meta
+    evaluator.process(samples)
+    result = evaluator.evaluate(len(samples))
+    assert result and all(k.startswith('ours/') for k in result), result

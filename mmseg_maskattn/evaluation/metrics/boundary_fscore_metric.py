@@ -19,7 +19,7 @@ mask: the image border and the border of ignored regions are not
 boundaries, and ignored pixels are never scored.
 """
 from collections.abc import Mapping
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 import torch
@@ -183,8 +183,8 @@ class BoundaryFScoreMetric(BaseMetric):
             prediction and the ground truth of an image, as the Gated-SCNN
             release does (it inflates the score); by default such a class
             is left out of that image's mean.
-        collect_device (str): Device used to collect results across ranks.
-        prefix (str, optional): Prefix of the metric names.
+        **kwargs: ``collect_device``, ``prefix`` and ``collect_dir`` of
+            :class:`mmengine.evaluator.BaseMetric`.
 
     Metric names: ``bF@{t}px`` / ``bF@{f}diag`` (mean F over classes, in
     percent), and the same with ``bP`` / ``bR``.
@@ -196,9 +196,8 @@ class BoundaryFScoreMetric(BaseMetric):
                  diagonal_fractions: Sequence[float] = (),
                  ignore_index: int = 255,
                  absent_as_one: bool = False,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         for key, values in (('tolerances', tolerances),
                             ('diagonal_fractions', diagonal_fractions)):
             if isinstance(values, (int, float)) or any(

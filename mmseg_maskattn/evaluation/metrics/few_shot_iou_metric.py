@@ -25,7 +25,7 @@ the valid (not ignored) pixels of an episode::
 Both are reported in percent.
 """
 from collections.abc import Mapping
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 import torch
@@ -77,13 +77,8 @@ class FewShotIoUMetric(BaseMetric):
     ``dataset_meta['classes']``); ``img_path`` and ``episode`` are used in
     error messages. Only five integers are stored per episode (no maps).
 
-    Args:
-        collect_device (str): Device used to collect results across ranks,
-            ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
-        prefix (str, optional): Prefix added to the metric names. Defaults
-            to None.
-        collect_dir (str, optional): Directory for collecting results across
-            ranks on CPU. Defaults to None.
+    It takes the arguments of :class:`mmengine.evaluator.BaseMetric`
+    (``collect_device``, ``prefix``, ``collect_dir``) and no others.
 
     Returns from :meth:`compute_metrics`: ``'mIoU'`` and ``'FB-IoU'`` (in
     percent); a per-class table (class name, IoU, number of episodes) is
@@ -97,16 +92,6 @@ class FewShotIoUMetric(BaseMetric):
             and image), or hold values other than 0/1 (prediction) and
             0/1/255 (ground truth).
     """
-
-    def __init__(self,
-                 *,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Store the intersections and unions of each episode.

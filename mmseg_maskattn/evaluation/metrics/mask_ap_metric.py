@@ -220,12 +220,8 @@ class MaskAPMetric(BaseMetric):
         classwise (bool): Whether :meth:`compute_metrics` also returns
             ``'AP_<name>'`` (0.50:0.95) for each thing class with ground
             truth. Defaults to False.
-        collect_device (str): Device used to collect results across ranks,
-            ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
-        prefix (str, optional): Prefix of the metric names. Defaults to
-            None, which uses ``'mask'``.
-        collect_dir (str, optional): Directory for collecting results across
-            ranks on CPU. Defaults to None.
+        **kwargs: ``collect_device``, ``prefix`` (None uses ``'mask'``)
+            and ``collect_dir`` of :class:`mmengine.evaluator.BaseMetric`.
 
     Returns from :meth:`compute_metrics` (percent, prefixed ``'mask/'``):
     ``'mAP'`` (IoU 0.50:0.95), ``'AP50'``, ``'AP75'``, ``'APs'``,
@@ -242,13 +238,8 @@ class MaskAPMetric(BaseMetric):
     def __init__(self,
                  max_dets: int = 100,
                  classwise: bool = False,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if not is_int(max_dets) or max_dets < 1:
             raise ValueError(f'max_dets must be a positive int, got '
                              f'{max_dets!r}')

@@ -464,12 +464,8 @@ class PanopticQualityMetric(BaseMetric):
             with no prediction. Defaults to ``void_ids``.
         classwise (bool): Whether :meth:`compute_metrics` also returns
             ``'PQ_<name>'`` for each category that occurs. Defaults to True.
-        collect_device (str): Device used to collect results across ranks,
-            ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
-        prefix (str, optional): Prefix added to the metric names. Defaults
-            to None.
-        collect_dir (str, optional): Directory for collecting results across
-            ranks on CPU. Defaults to None.
+        **kwargs: ``collect_device``, ``prefix`` and ``collect_dir`` of
+            :class:`mmengine.evaluator.BaseMetric`.
 
     Returns from :meth:`compute_metrics` (percent): ``'PQ'``, ``'SQ'``,
     ``'RQ'`` (all categories), ``'PQ_th'``, ``'SQ_th'``, ``'RQ_th'``
@@ -484,13 +480,8 @@ class PanopticQualityMetric(BaseMetric):
                  void_ids: Sequence[int] = (0, ),
                  pred_void_ids: Optional[Sequence[int]] = None,
                  classwise: bool = True,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         self._categories = (None if categories is None else
                             _category_table(categories))
         self.void_ids = tuple(sorted(_void_set(void_ids, 'void_ids')))
