@@ -132,6 +132,17 @@ class CheckedSegDataset(BaseSegDataset):
             raise ValueError(f'{cls.__name__}: data_prefix must give '
                              f'{missing}, e.g. {example}; got {prefix!r}')
 
+    @classmethod
+    def _check_no_seg_map_path(cls, data_prefix: Optional[dict],
+                               source: str) -> None:
+        """Reject ``data_prefix['seg_map_path']`` for a dataset whose
+        semantic map is derived from ``source`` (the instance maps)."""
+        if (data_prefix or {}).get('seg_map_path') is not None:
+            raise ValueError(
+                f"{cls.__name__}: data_prefix['seg_map_path'] must not be "
+                f'given: the semantic map is derived from {source} '
+                "(data_prefix['inst_map_path'])")
+
     def _uses_ann_file(self) -> bool:
         return bool(self.ann_file) and not fileio.isdir(
             self.ann_file, backend_args=self.backend_args)

@@ -63,18 +63,13 @@ class CityscapesPanopticSegDataset(CheckedPanopticDataset):
                  inst_map_suffix: str = '_gtFine_instanceIds.png',
                  reduce_zero_label: bool = False,
                  **kwargs) -> None:
-        name = type(self).__name__
         self._check_label_zero_kept(reduce_zero_label,
                                     'label 0 is the class "road"')
         prefix = kwargs.get('data_prefix') or {}
         self._check_data_prefix(
             prefix, ('img_path', 'inst_map_path'),
             "dict(img_path='leftImg8bit/train', inst_map_path='gtFine/train')")
-        if prefix.get('seg_map_path') is not None:
-            raise ValueError(
-                f"{name}: data_prefix['seg_map_path'] must not be given: the "
-                'semantic map is derived from the instanceIds maps '
-                "(data_prefix['inst_map_path'])")
+        self._check_no_seg_map_path(prefix, 'the instanceIds maps')
         super().__init__(
             img_suffix=img_suffix,
             inst_map_suffix=inst_map_suffix,

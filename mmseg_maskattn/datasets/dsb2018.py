@@ -68,16 +68,12 @@ class DSB2018Dataset(CheckedPanopticDataset):
                  inst_map_suffix: str = '.png',
                  reduce_zero_label: bool = False,
                  **kwargs) -> None:
-        name = type(self).__name__
         self._check_label_zero_kept(reduce_zero_label,
                                     'label 0 is the class "background"')
         if data_prefix is None:
             data_prefix = dict(img_path='images', inst_map_path='instances')
-        if data_prefix.get('seg_map_path') is not None:
-            raise ValueError(
-                f"{name}: data_prefix['seg_map_path'] must not be given: "
-                'DSB2018 has no semantic label files, the semantic map is '
-                "derived from the instance ids (data_prefix['inst_map_path'])")
+        self._check_no_seg_map_path(
+            data_prefix, 'the instance ids (DSB2018 has no semantic labels)')
         super().__init__(
             data_prefix=data_prefix,
             img_suffix=img_suffix,
