@@ -156,15 +156,16 @@ def _brute_force(pred, gt, num_classes, tolerances):
     return out
 
 
+# below, across and beyond the 3-pixel disc of the offset stage
+@pytest.mark.parametrize('tolerances', [(1, 2.5, 5), (0.5, 2), (3, 7.5, 12)])
 @pytest.mark.parametrize('seed', range(5))
-def test_matches_brute_force_on_random_maps(seed):
+def test_matches_brute_force_on_random_maps(seed, tolerances):
     rng = np.random.default_rng(seed)
     k = 4
     gt = rng.integers(0, k, (6, 7)).repeat(4, 0).repeat(4, 1)
     pred = np.roll(gt, seed - 2, axis=seed % 2)
     pred[rng.random(gt.shape) < 0.05] = 3
     gt[rng.random(gt.shape) < 0.05] = 255
-    tolerances = (1, 2.5, 5)
     expected = _brute_force(pred, gt, k, tolerances)
     got = boundary_fscores(pred, gt, k, tolerances)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

@@ -19,7 +19,7 @@ mask: the image border and the border of ignored regions are not
 boundaries, and ignored pixels are never scored.
 """
 from collections.abc import Mapping
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -76,27 +76,80 @@ def label_boundaries(labels: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return edge
 
 
-def _points_by_class(labels: np.ndarray, valid: np.ndarray,
-                     num_classes: int) -> list:
-    """(row, col) of the boundary pixels of each class."""
-    rows, cols = np.nonzero(label_boundaries(labels, valid))
-    cls = labels[rows, cols]
-    order = np.argsort(cls, kind='stable')
-    starts = np.searchsorted(cls[order], np.arange(num_classes + 1))
-    pts = np.stack([rows[order], cols[order]], axis=1)
-    return [pts[starts[c]:starts[c + 1]] for c in range(num_classes)]
+# Matching runs in two stages. Boundary pixels within NEAR_RADIUS of a
+# boundary pixel of their class are found by looking at the pixel offsets of
+# that disc (nearest first): a predicted boundary is usually that close to
+# the true one. The rest get the exact distance from a k-d tree over the
+# boundary pixels of all classes, the class id as a third coordinate spread
+# far enough apart that the search never crosses classes.
+NEAR_RADIUS = 3.0
 
 
-def _nearest(points: np.ndarray, targets: np.ndarray,
-             max_distance: float) -> np.ndarray:
-    """Euclidean distance from each point to the nearest target, for the
-    points within ``max_distance`` of one (infinite otherwise)."""
-    if not len(targets):
-        return np.full(len(points), np.inf)
-    tree = cKDTree(targets)
-    dist, _ = tree.query(
-        points, k=1, distance_upper_bound=max_distance * (1 + 1e-9) + 1e-9)
+class _Boundary(NamedTuple):
+    """The boundary pixels of a label map: their class ids, rows, columns
+    and flat indices into ``padded``, the map of boundary class ids (-1
+    elsewhere) padded by the offset radius."""
+    labels: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    flat: np.ndarray
+    padded: np.ndarray
+
+
+def _boundary(labels: np.ndarray, valid: np.ndarray, pad: int) -> _Boundary:
+    """Boundary pixels of ``labels`` (see :func:`label_boundaries`)."""
+    edge = label_boundaries(labels, valid)
+    h, w = labels.shape
+    padded = np.full((h + 2 * pad, w + 2 * pad), -1, dtype=np.int64)
+    padded[pad:pad + h, pad:pad + w] = np.where(edge, labels, -1)
+    rows, cols = np.nonzero(edge)
+    flat = (rows + pad) * (w + 2 * pad) + (cols + pad)
+    return _Boundary(labels[rows, cols], rows, cols, flat, padded.ravel())
+
+
+def _distances(query: _Boundary, target: _Boundary, near_offsets: np.ndarray,
+               near_dists: np.ndarray, max_distance: float) -> np.ndarray:
+    """Euclidean distance from each boundary pixel of ``query`` to the
+    nearest boundary pixel of the same class in ``target``; infinite beyond
+    ``max_distance``."""
+    dist = np.full(len(query.labels), np.inf)
+    if not len(target.labels) or not len(query.labels):
+        return dist
+    # (n, offsets): the target pixel at each offset has the query's class
+    hit = target.padded[query.flat[:, None] +
+                        near_offsets] == query.labels[:, None]
+    near = hit.any(axis=1)
+    dist[near] = near_dists[hit[near].argmax(axis=1)]
+    far = ~near
+    if far.any():
+        # classes 4 * max_distance + 4 apart: no match across classes
+        sep = 4 * max_distance + 4
+
+        def points(b: _Boundary, sel=slice(None)) -> np.ndarray:
+            # (n, 3): row, col, spread class id
+            return np.stack(
+                [b.rows[sel], b.cols[sel], b.labels[sel] * sep],
+                axis=1).astype(np.float64)
+
+        tree = cKDTree(
+            points(target), leafsize=16, balanced_tree=False,
+            compact_nodes=False)
+        dist[far], _ = tree.query(
+            points(query, far),
+            k=1,
+            distance_upper_bound=max_distance * (1 + 1e-9) + 1e-9)
     return dist
+
+
+def _near_offsets(radius: float, padded_width: int) -> tuple:
+    """Flat offsets of the pixels within ``radius`` in a map of
+    ``padded_width`` columns, nearest first, and their distances."""
+    r = int(np.floor(radius))
+    dr, dc = np.mgrid[-r:r + 1, -r:r + 1]
+    d2 = (dr * dr + dc * dc).ravel()
+    keep = np.flatnonzero(d2 <= radius * radius)
+    keep = keep[np.argsort(d2[keep], kind='stable')]
+    return (dr.ravel() * padded_width + dc.ravel())[keep], np.sqrt(d2[keep])
 
 
 def boundary_fscores(pred: np.ndarray,
@@ -121,23 +174,37 @@ def boundary_fscores(pred: np.ndarray,
     """
     valid = gt != ignore_index
     max_tol = float(max(tolerances))
-    out = np.full((num_classes, len(tolerances), 3), np.nan)
     present = (np.bincount(pred[valid], minlength=num_classes) +
                np.bincount(gt[valid], minlength=num_classes)) > 0
-    # boundaries are sparse: their (row, col) points and a k-d tree give
-    # the exact nearest distances cheaply
-    pred_pts = _points_by_class(pred, valid, num_classes)
-    gt_pts = _points_by_class(gt, valid, num_classes)
-    for c in np.flatnonzero(present):
-        to_gt = _nearest(pred_pts[c], gt_pts[c], max_tol)
-        to_pred = _nearest(gt_pts[c], pred_pts[c], max_tol)
-        for t, tol in enumerate(tolerances):
-            p = (to_gt <= tol).mean() if to_gt.size else 0.0
-            r = (to_pred <= tol).mean() if to_pred.size else 0.0
-            if not to_gt.size and not to_pred.size:
-                p = r = 1.0  # both masks present, neither has a boundary
-            f = 2 * p * r / (p + r) if p + r > 0 else 0.0
-            out[c, t] = (p, r, f)
+    radius = min(NEAR_RADIUS, max_tol)
+    pad = int(np.floor(radius))
+    offsets, offset_dists = _near_offsets(radius, gt.shape[1] + 2 * pad)
+    pred_b = _boundary(pred, valid, pad)
+    gt_b = _boundary(gt, valid, pad)
+    to_gt = _distances(pred_b, gt_b, offsets, offset_dists, max_tol)
+    to_pred = _distances(gt_b, pred_b, offsets, offset_dists, max_tol)
+
+    def fraction(labels: np.ndarray, dist: np.ndarray) -> np.ndarray:
+        # (classes, tolerances): share of each class's boundary pixels
+        # within each tolerance; 0 for a class without boundary pixels
+        total = np.bincount(labels, minlength=num_classes)[:, None]
+        within = np.stack([
+            np.bincount(labels[dist <= tol], minlength=num_classes)
+            for tol in tolerances
+        ], axis=1)
+        return within / np.maximum(total, 1)
+
+    p = fraction(pred_b.labels, to_gt)
+    r = fraction(gt_b.labels, to_pred)
+    # both masks present, neither has a boundary
+    no_edges = (np.bincount(pred_b.labels, minlength=num_classes) +
+                np.bincount(gt_b.labels, minlength=num_classes)) == 0
+    p[no_edges] = r[no_edges] = 1.0
+    total = p + r
+    f = np.divide(2 * p * r, total, out=np.zeros_like(total),
+                  where=total > 0)
+    out = np.full((num_classes, len(tolerances), 3), np.nan)
+    out[present] = np.stack([p, r, f], axis=-1)[present]
     return out
 
 
