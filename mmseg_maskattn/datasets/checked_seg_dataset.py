@@ -4,6 +4,10 @@ from typing import Any, List, Optional, Sequence
 import mmcv
 import mmengine.fileio as fileio
 from mmseg.datasets import BaseSegDataset
+from mmseg.datasets.transforms import LoadAnnotations
+
+from .transforms import (CheckSegMap, LoadInstanceAnnotations,
+                         LoadPanopticAnnotations)
 
 __all__ = ['CheckedSegDataset']
 
@@ -23,7 +27,13 @@ class CheckedSegDataset(BaseSegDataset):
       :class:`OSError` naming that file is raised from the original error.
       mmseg's ``LoadAnnotations`` otherwise fails on a corrupt label PNG with
       ``'NoneType' object has no attribute 'squeeze'``. Pipeline errors with
-      readable files are re-raised unchanged.
+      readable files are re-raised unchanged;
+    - in the pipeline: a :class:`CheckSegMap` right after the transform
+      that loads the label (mmseg's ``LoadAnnotations`` or the package's
+      instance and panoptic loaders), unless the pipeline already has one:
+      a label whose size differs from its image, or that holds an id
+      outside ``0 .. num_classes - 1`` and ``ignore_index``, is an error
+      naming both files, for training and for evaluation alike.
 
     The checks use :mod:`mmengine.fileio` with ``backend_args``, so they also
     work for non-local storage backends. Subclasses set ``METAINFO`` and
@@ -33,6 +43,25 @@ class CheckedSegDataset(BaseSegDataset):
     #: ``(data_info key, kind)`` of the files :meth:`prepare_data` names
     #: when the pipeline fails on an unreadable one, checked in this order.
     FILE_KEYS = (('img_path', 'image'), ('seg_map_path', 'label'))
+    #: Transforms that write ``gt_seg_map``; :class:`CheckSegMap` follows
+    #: the first of them.
+    LABEL_LOADERS = (LoadAnnotations, LoadInstanceAnnotations,
+                     LoadPanopticAnnotations)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        transforms = self.pipeline.transforms
+        if any(isinstance(t, CheckSegMap) for t in transforms):
+            return
+        for i, t in enumerate(transforms):
+            if isinstance(t, self.LABEL_LOADERS):
+                transforms.insert(
+                    i + 1,
+                    CheckSegMap(
+                        num_classes=len(self.metainfo['classes']),
+                        ignore_index=self.ignore_index,
+                        owner=type(self).__name__))
+                break
 
     def load_data_list(self) -> List[dict]:
         """Check the folders, list the samples and check every label exists.

@@ -8,10 +8,13 @@ check the keys and shapes of its output and check that bad configs fail at
 build time with an error naming the offending key or value. The per-class
 tests check the values.
 """
+import shutil
 from pathlib import Path
 from typing import Callable, Dict, List, NamedTuple, Optional
 
+import numpy as np
 import pytest
+from PIL import Image
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, TRANSFORMS
 
@@ -222,6 +225,14 @@ DATASET_SPECS = {
 }
 
 TRANSFORM_SPECS = {
+    'CheckSegMap':
+    TransformSpec(
+        dict(type='CheckSegMap', num_classes=4), 'toy_data_root',
+        lambda root: _toy(root, [LOAD_IMG, dict(type='LoadAnnotations')]),
+        dict(gt_seg_map=(64, 64)),
+        [(dict(num_classes=0), 'num_classes'),
+         (dict(ignore_index='void'), 'ignore_index'),
+         (dict(bogus=1), 'bogus')]),
     'LoadInstanceAnnotations':
     TransformSpec(
         LOAD_TOY_INSTANCES, 'toy_data_root',
@@ -338,3 +349,77 @@ def test_bad_transform_config_names_the_key(name, update, text):
     with pytest.raises(CONFIG_ERRORS) as err:
         TRANSFORMS.build(dict(TRANSFORM_SPECS[name].cfg, **update))
     assert text in str(err.value)
+
+
+# data_info keys of the files a label map is read from, and the key of the
+# files that hold semantic class ids as they are (a planted id 42 must be
+# refused there; elsewhere the ids come through a category table)
+LABEL_KEYS = ('seg_map_path', 'pan_map_path', 'inst_map_path')
+SEMANTIC_KEY = 'seg_map_path'
+
+
+def _label_files(dataset) -> Dict[str, set]:
+    """key -> label files of every sample (of the wrapped dataset for
+    episodes)."""
+    base = getattr(dataset, 'dataset', dataset)
+    files = {}
+    for i in range(len(base)):
+        info = base.get_data_info(i)
+        for key in LABEL_KEYS:
+            if info.get(key):
+                files.setdefault(key, set()).add(info[key])
+    return files
+
+
+def _copy_root(spec, request, tmp_path) -> Path:
+    src = request.getfixturevalue(spec.root)
+    return Path(shutil.copytree(src, tmp_path / 'data'))
+
+
+def _first_error(dataset):
+    with pytest.raises((ValueError, OSError)) as err:
+        for i in range(len(dataset)):
+            dataset[i]
+    return str(err.value)
+
+
+@pytest.mark.parametrize('name', sorted(DATASET_SPECS))
+def test_dataset_refuses_a_label_of_another_size(name, request, tmp_path):
+    spec = DATASET_SPECS[name]
+    root = _copy_root(spec, request, tmp_path)
+    files = _label_files(DATASETS.build(spec.cfg(root)))
+    assert files, f'{name}: no label files found'
+    for paths in files.values():
+        for path in paths:
+            img = Image.open(path)
+            img.load()
+            w, h = img.size
+            img.resize((w // 2, h // 2), Image.NEAREST).save(path)
+    message = _first_error(DATASETS.build(spec.cfg(root)))
+    assert any(p in message for ps in files.values() for p in ps), message
+
+
+# datasets whose semantic ids come from instance or panoptic maps through a
+# category table (no semantic label file to plant an id in)
+IDS_FROM_TABLE = {
+    'ADE20KPanopticSegDataset', 'CityscapesPanopticSegDataset',
+    'CocoPanopticSegDataset', 'DSB2018Dataset'
+}
+
+
+@pytest.mark.parametrize('name', sorted(DATASET_SPECS))
+def test_dataset_refuses_a_label_id_outside_its_classes(
+        name, request, tmp_path):
+    spec = DATASET_SPECS[name]
+    root = _copy_root(spec, request, tmp_path)
+    files = _label_files(DATASETS.build(spec.cfg(root))).get(SEMANTIC_KEY)
+    if name in IDS_FROM_TABLE:
+        assert not files, f'{name} reads semantic label files: test them'
+        return
+    assert files, f'{name}: no semantic label files'
+    for path in files:
+        label = np.array(Image.open(path))
+        label[:2, :2] = 42
+        Image.fromarray(label).save(path)
+    message = _first_error(DATASETS.build(spec.cfg(root)))
+    assert '42' in message and any(p in message for p in files), message

@@ -1,4 +1,5 @@
-"""Panoptic data transforms; importing this package registers them."""
+"""Data transforms; importing this package registers them."""
+from .check_seg_map import CheckSegMap
 from .load_cityscapes_panoptic_annotations import \
     LoadCityscapesPanopticAnnotations
 from .load_instance_annotations import LoadInstanceAnnotations
@@ -7,6 +8,6 @@ from .pack_panoptic_seg_inputs import PackPanopticSegInputs
 from .pad_seg_fields import PadSegFields
 
 __all__ = [
-    'LoadCityscapesPanopticAnnotations', 'LoadInstanceAnnotations',
+    'CheckSegMap', 'LoadCityscapesPanopticAnnotations', 'LoadInstanceAnnotations',
     'LoadPanopticAnnotations', 'PackPanopticSegInputs', 'PadSegFields'
 ]
