@@ -13,7 +13,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmseg_maskattn  # noqa: F401  (registers modules, checkpoint globals)
-from mmseg_maskattn.engine import check_decode_head_channels
+from mmseg_maskattn.engine import (check_decode_head_channels,
+                                   enforce_strict_load)
 
 
 def parse_args():
@@ -49,6 +50,12 @@ def parse_args():
         help='job launcher')
     parser.add_argument(
         '--tta', action='store_true', help='test time augmentation')
+    parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='accept a checkpoint (the checkpoint) that leaves model weights '
+        'unloaded or has keys the model lacks; by default that is an error '
+        'naming the keys (StrictLoadHook)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -135,6 +142,7 @@ def main():
     if args.out is not None:
         _write_label_maps(cfg, args.out)
 
+    enforce_strict_load(cfg, allow_partial=args.allow_partial)
     runner = Runner.from_cfg(cfg)
     check_decode_head_channels(runner.model)
     runner.test()

@@ -18,7 +18,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner, find_latest_checkpoint
 
 import mmseg_maskattn  # noqa: F401  (registers modules, checkpoint globals)
-from mmseg_maskattn.engine import check_decode_head_channels
+from mmseg_maskattn.engine import (check_decode_head_channels,
+                                   enforce_strict_load)
 
 
 def parse_args():
@@ -48,6 +49,12 @@ def parse_args():
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='accept a load_from / --resume checkpoint that leaves model '
+        'weights unloaded or has keys the model lacks; by default that is '
+        'an error naming the keys (StrictLoadHook)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -109,6 +116,7 @@ def main():
         if randomness.get('seed') is None and seed is not None:
             cfg.randomness = dict(randomness, seed=seed)
 
+    enforce_strict_load(cfg, allow_partial=args.allow_partial)
     runner = Runner.from_cfg(cfg)
     check_decode_head_channels(runner.model)
     runner.train()

@@ -1,9 +1,37 @@
 """Checks run once a model is built, before any data is touched."""
 import torch
 import torch.nn as nn
+from mmengine.config import Config
 from mmengine.model import is_model_wrapper
 
-__all__ = ['check_decode_head_channels']
+__all__ = ['check_decode_head_channels', 'enforce_strict_load']
+
+STRICT_LOAD_HOOK = 'StrictLoadHook'
+
+
+def enforce_strict_load(cfg: Config, *, allow_partial: bool = False) -> None:
+    """Make the runner refuse a checkpoint that does not fit the model.
+
+    mmengine loads ``load_from`` (``tools/test.py``'s checkpoint,
+    ``load_from`` in training, ``--resume``) non-strictly: a checkpoint that
+    leaves weights unloaded only logs a warning, and a randomly initialised
+    model is trained or evaluated. This adds :class:`StrictLoadHook` to
+    ``cfg.custom_hooks`` unless the config already has one (its options,
+    e.g. ``ignore_prefixes`` for a new classifier, are kept). With
+    ``allow_partial`` (the tools' ``--allow-partial``), for deliberate
+    partial loads such as a backbone-only checkpoint, the hook is removed
+    and mmengine's non-strict load applies.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        allow_partial (bool): Accept a checkpoint that does not fit.
+    """
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    strict = [h for h in hooks if h.get('type') == STRICT_LOAD_HOOK]
+    if allow_partial:
+        cfg.custom_hooks = [h for h in hooks if h not in strict]
+    elif not strict:
+        cfg.custom_hooks = hooks + [dict(type=STRICT_LOAD_HOOK)]
 
 
 def check_decode_head_channels(model: nn.Module,

@@ -7,7 +7,8 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 import mmseg_maskattn  # noqa: F401
-from mmseg_maskattn.engine import check_decode_head_channels
+from mmseg_maskattn.engine import (check_decode_head_channels,
+                                   enforce_strict_load)
 
 from ..test_tools._runner_utils import REPO_ROOT, TOY_CONFIG, run
 
@@ -88,3 +89,21 @@ def test_test_tool_fails_before_testing(tmp_path):
                check=False)
     assert proc.returncode != 0
     assert 'decode_head.in_index[3]=4' in proc.stderr
+
+
+def test_enforce_strict_load_adds_keeps_or_removes_the_hook():
+    cfg = Config(dict(custom_hooks=[dict(type='RandomStateHook')]))
+    enforce_strict_load(cfg)
+    assert cfg.custom_hooks == [
+        dict(type='RandomStateHook'), dict(type='StrictLoadHook')]
+    # a config's own StrictLoadHook (and its options) is kept
+    own = dict(type='StrictLoadHook', ignore_prefixes=['decode_head.'])
+    cfg = Config(dict(custom_hooks=[own]))
+    enforce_strict_load(cfg)
+    assert cfg.custom_hooks == [own]
+    # --allow-partial: mmengine's non-strict load
+    enforce_strict_load(cfg, allow_partial=True)
+    assert cfg.custom_hooks == []
+    cfg = Config(dict())
+    enforce_strict_load(cfg)
+    assert cfg.custom_hooks == [dict(type='StrictLoadHook')]

@@ -16,7 +16,6 @@ def _runner():
 def test_complete_checkpoint_passes():
     runner = _runner()
     state = {f'module.{k}': v for k, v in runner.model.state_dict().items()}
-    state['extra.weight'] = torch.zeros(1)  # unexpected keys are allowed
     StrictLoadHook().after_load_checkpoint(runner, dict(state_dict=state))
 
 
@@ -44,8 +43,22 @@ def test_ignored_prefix_and_unexpected_keys():
     StrictLoadHook(ignore_prefixes=['1.']).after_load_checkpoint(
         runner, dict(state_dict=state))
     full = dict(runner.model.state_dict(), bogus=torch.zeros(1))
-    with pytest.raises(ValueError, match='bogus'):
-        StrictLoadHook(allow_unexpected=False).after_load_checkpoint(
-            runner, dict(state_dict=full))
+    # unexpected keys are refused by default, and can be allowed
+    with pytest.raises(ValueError, match=r"1 unexpected keys \['bogus'\]"):
+        StrictLoadHook().after_load_checkpoint(runner, dict(state_dict=full))
+    StrictLoadHook(allow_unexpected=True).after_load_checkpoint(
+        runner, dict(state_dict=full))
     with pytest.raises(TypeError, match='ignore_prefixes'):
         StrictLoadHook(ignore_prefixes='1.')
+
+
+def test_unrelated_checkpoint_names_first_keys_counts_and_the_flag():
+    runner = _runner()
+    state = dict(state_dict=dict(other=torch.zeros(2)))
+    with pytest.raises(ValueError) as err:
+        StrictLoadHook().after_load_checkpoint(runner, state)
+    msg = str(err.value)
+    for text in ('ckpt.pth', '7 of 7 weights would stay unloaded',
+                 "'0.bias'", "1 unexpected keys ['other']",
+                 '--allow-partial'):
+        assert text in msg, (text, msg)

@@ -1,6 +1,7 @@
 """tools/train.py and tools/test.py end to end on generated toy data:
 a short train + test, resume equivalence after a real kill, and the config
 dropped into an mmseg checkout and run with mmseg's own tools."""
+import re
 import shutil
 import signal
 from pathlib import Path
@@ -184,3 +185,21 @@ def test_maskattn_unet_panoptic_train_then_test(toy_data_root, tmp_path):
     out = proc.stdout + proc.stderr
     for key in ('mIoU:', 'PQ:', 'PQ_th:', 'PQ_st:', 'PQ_rectangle:'):
         assert key in out, key
+
+
+def test_test_refuses_a_checkpoint_that_does_not_fit(toy_data_root,
+                                                     tmp_path):
+    ckpt = tmp_path / 'unrelated.pth'
+    torch.save(dict(state_dict=dict(other=torch.zeros(3))), ckpt)
+    args = [TEST, str(TOY_CONFIG), str(ckpt), '--work-dir',
+            str(tmp_path / 'work'), '--cfg-options'] + toy_options(
+                toy_data_root, 2)
+    proc = run(args, check=False)
+    assert proc.returncode != 0
+    assert 'does not fit the model' in proc.stderr, proc.stderr[-2000:]
+    assert "1 unexpected keys ['other']" in proc.stderr
+    result = re.compile(r'mIoU: \d')  # the test's metric line
+    assert not result.search(proc.stdout + proc.stderr)
+    # a deliberate partial load runs, as mmengine would
+    proc = run(args[:3] + ['--allow-partial'] + args[3:])
+    assert result.search(proc.stdout + proc.stderr)

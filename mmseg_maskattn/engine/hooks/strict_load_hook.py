@@ -30,6 +30,8 @@ class StrictLoadHook(Hook):
             classifier).
         allow_unexpected (bool): Accept checkpoint keys that the model does
             not have (e.g. an auxiliary head dropped for fine-tuning).
+            Defaults to False: such keys usually mean the checkpoint is of
+            another model.
     """
 
     priority = 'VERY_HIGH'
@@ -37,7 +39,7 @@ class StrictLoadHook(Hook):
     def __init__(self,
                  *,
                  ignore_prefixes: Sequence[str] = (),
-                 allow_unexpected: bool = True) -> None:
+                 allow_unexpected: bool = False) -> None:
         if isinstance(ignore_prefixes, str):
             raise TypeError('StrictLoadHook: ignore_prefixes must be a list '
                             f'of prefixes, got the string {ignore_prefixes!r}')
@@ -64,7 +66,7 @@ def check_state_dict_fills(expected: dict,
                            source: str,
                            *,
                            ignore_prefixes: Sequence[str] = (),
-                           allow_unexpected: bool = True) -> None:
+                           allow_unexpected: bool = False) -> None:
     """Raise a ``ValueError`` if ``state`` does not fill ``expected``."""
     missing = sorted(
         k for k in expected
@@ -79,6 +81,9 @@ def check_state_dict_fills(expected: dict,
         raise ValueError(
             f'{source} does not fit the model: {len(missing)} of '
             f'{len(expected)} weights would stay unloaded {missing[:10]}'
-            f'{" ..." if len(missing) > 10 else ""}; shape mismatches '
-            f'(checkpoint vs model) {wrong[:10]}; unexpected keys '
-            f'{unexpected[:10]}')
+            f'{" ..." if len(missing) > 10 else ""}; {len(wrong)} shape '
+            f'mismatches (checkpoint vs model) {wrong[:10]}; '
+            f'{len(unexpected)} unexpected keys {unexpected[:10]}'
+            f'{" ..." if len(unexpected) > 10 else ""}. For a deliberate '
+            'partial load (e.g. a backbone-only checkpoint) pass '
+            '--allow-partial to tools/train.py / tools/test.py')
