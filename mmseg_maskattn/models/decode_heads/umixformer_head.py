@@ -15,6 +15,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
+from ...utils import is_int
 from ..layers import MixAttentionBlock
 
 __all__ = ['UMixFormerHead']
@@ -137,6 +138,18 @@ class UMixFormerHead(BaseDecodeHead):
             if len(value) != _NUM_STAGES:
                 raise ValueError(f'UMixFormerHead: {key} needs one entry per '
                                  f'decoder stage (4), got {list(value)!r}')
+        # decoder stage k (4, 3, 2, 1) attends at the width of encoder stage
+        # k: name in_channels, the key a user changes, not the block's dims
+        for k, heads in enumerate(num_heads):
+            i = _NUM_STAGES - 1 - k
+            if not (is_int(heads) and heads > 0 and is_int(in_channels[i])
+                    and in_channels[i] % heads == 0):
+                raise ValueError(
+                    f'UMixFormerHead: in_channels[{i}]={in_channels[i]!r} '
+                    f'is not divisible by num_heads[{k}]={heads!r} (decoder '
+                    f'stage {_NUM_STAGES - k}); in_channels must be the '
+                    f'widths of the backbone outputs (e.g. MiT-B0: '
+                    f'[32, 64, 160, 256]) and num_heads must divide them')
         super().__init__(init_cfg=init_cfg, **kwargs)
 
         stage_dims = list(self.in_channels[:_NUM_STAGES])  # C1..C4

@@ -171,3 +171,20 @@ def test_loss_runs_with_mmseg_data_samples():
     losses = head.loss(_feats(), samples, train_cfg=dict())
     assert set(losses) == {'loss_ce', 'acc_seg'}
     assert torch.isfinite(losses['loss_ce'])
+
+
+@pytest.mark.parametrize('in_channels,text', [
+    ([8, 16, 25, 32], r'in_channels\[2\]=25 is not divisible by '
+     r'num_heads\[1\]=3'),
+    ([8, 16, 24, 30], r'in_channels\[3\]=30 is not divisible by '
+     r'num_heads\[0\]=4'),
+    ([8, 16, '24', 32], r"in_channels\[2\]='24'"),
+])
+def test_in_channels_that_heads_cannot_split_name_in_channels(
+        in_channels, text):
+    # e.g. in_channels=[32, 64, 128, 256] on MiT-B0 with num_heads
+    # (8, 5, 2, 1): the error names the key the user changed
+    with pytest.raises(ValueError, match=text):
+        _tiny_head(in_channels=in_channels)
+    with pytest.raises(ValueError, match=r'num_heads\[3\]=0'):
+        _tiny_head(num_heads=(4, 3, 2, 0))
