@@ -1,22 +1,33 @@
 #!/usr/bin/env bash
-# Distributed testing through torchrun and mmengine's pytorch launcher.
-# Usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args...]
+# Distributed testing: one process per rank (torch.distributed.run) and
+# mmengine's pytorch launcher; without CUDA the ranks use gloo on the CPU.
+# Usage: bash tools/dist_test.sh CONFIG CHECKPOINT NPROC [test.py args...]
+# The Python is $PYTHON, else the repository's .venv (made by `make`), else
+# the first python on PATH.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -z "$PYTHON" ]; then
+    if [ -x "$ROOT/.venv/bin/python" ]; then
+        PYTHON="$ROOT/.venv/bin/python"
+    else
+        PYTHON=python
+    fi
+fi
 CONFIG=$1
 CHECKPOINT=$2
-GPUS=$3
+NPROC=$3
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-torchrun \
+PYTHONPATH="$ROOT":$PYTHONPATH \
+"$PYTHON" -m torch.distributed.run \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
+    --nproc_per_node=$NPROC \
     --master_port=$PORT \
-    "$(dirname "$0")/test.py" \
+    "$ROOT/tools/test.py" \
     "$CONFIG" \
     "$CHECKPOINT" \
     --launcher pytorch "${@:4}"

@@ -14,7 +14,8 @@ from mmengine.runner import Runner
 
 import mmseg_maskattn  # noqa: F401  (registers modules, checkpoint globals)
 from mmseg_maskattn.engine import (check_decode_head_channels,
-                                   enforce_strict_load)
+                                   enforce_strict_load, setup_cpu_distributed,
+                                   teardown_cpu_distributed)
 
 
 def parse_args():
@@ -143,9 +144,14 @@ def main():
         _write_label_maps(cfg, args.out)
 
     enforce_strict_load(cfg, allow_partial=args.allow_partial)
-    runner = Runner.from_cfg(cfg)
-    check_decode_head_channels(runner.model)
-    runner.test()
+    # torchrun on a machine without CUDA: gloo and a CPU DDP wrapper
+    cpu_dist = setup_cpu_distributed(cfg)
+    try:
+        runner = Runner.from_cfg(cfg)
+        check_decode_head_channels(runner.model)
+        runner.test()
+    finally:
+        teardown_cpu_distributed(cpu_dist)
 
 
 if __name__ == '__main__':

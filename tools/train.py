@@ -19,7 +19,8 @@ from mmengine.runner import Runner, find_latest_checkpoint
 
 import mmseg_maskattn  # noqa: F401  (registers modules, checkpoint globals)
 from mmseg_maskattn.engine import (check_decode_head_channels,
-                                   enforce_strict_load)
+                                   enforce_strict_load, setup_cpu_distributed,
+                                   teardown_cpu_distributed)
 
 
 def parse_args():
@@ -117,9 +118,14 @@ def main():
             cfg.randomness = dict(randomness, seed=seed)
 
     enforce_strict_load(cfg, allow_partial=args.allow_partial)
-    runner = Runner.from_cfg(cfg)
-    check_decode_head_channels(runner.model)
-    runner.train()
+    # torchrun on a machine without CUDA: gloo and a CPU DDP wrapper
+    cpu_dist = setup_cpu_distributed(cfg)
+    try:
+        runner = Runner.from_cfg(cfg)
+        check_decode_head_channels(runner.model)
+        runner.train()
+    finally:
+        teardown_cpu_distributed(cpu_dist)
 
 
 if __name__ == '__main__':
