@@ -35,6 +35,20 @@
 # `mmseg_maskattn`: configs that inherit this file need `custom_imports =
 # dict(imports=['mmseg_maskattn'], allow_failed_imports=False)` and
 # `default_scope = 'mmseg'`.
+# The model's class count and thing class ids, from the dataset's metainfo
+# (100 things among the 150 classes, in ADE20K's order); model configs take
+# them from _base_, and tests/test_configs checks them against the dataset.
+panoptic_num_classes = 150
+panoptic_thing_classes = [
+    7, 8, 10, 12, 14, 15, 18, 19, 20, 22, 23, 24, 27, 30, 31, 32, 33, 35, 36,
+    37, 38, 39, 41, 42, 43, 44, 45, 47, 49, 50, 53, 55, 56, 57, 58, 62, 64,
+    65, 66, 67, 69, 70, 71, 72, 73, 74, 75, 76, 78, 80, 81, 82, 83, 85, 86,
+    87, 88, 89, 90, 92, 93, 95, 97, 98, 102, 103, 104, 107, 108, 110, 111,
+    112, 115, 116, 118, 119, 120, 121, 123, 124, 125, 126, 127, 129, 130, 132,
+    133, 134, 135, 136, 137, 138, 139, 142, 143, 144, 146, 147, 148, 149
+]
+# Mask2Former's classification weights: 1 per class, 0.1 for "no object".
+mask2former_class_weight = [1.0] * panoptic_num_classes + [0.1]
 dataset_type = 'ADE20KPanopticSegDataset'
 data_root = 'data/ade/ADEChallengeData2016'
 img_scale = (512, 128)  # (w, h): short side 128 at ratio 1

@@ -36,6 +36,13 @@
 # `mmseg_maskattn`: configs that inherit this file need `custom_imports =
 # dict(imports=['mmseg_maskattn'], allow_failed_imports=False)` and
 # `default_scope = 'mmseg'`.
+# The model's class count and thing class ids, from the dataset's metainfo
+# (19 train classes; things: person ... bicycle, ids 11-18); model configs take
+# them from _base_, and tests/test_configs checks them against the dataset.
+panoptic_num_classes = 19
+panoptic_thing_classes = list(range(11, 19))
+# Mask2Former's classification weights: 1 per class, 0.1 for "no object".
+mask2former_class_weight = [1.0] * panoptic_num_classes + [0.1]
 dataset_type = 'CityscapesPanopticSegDataset'
 data_root = 'data/cityscapes'
 img_scale = (256, 128)  # (w, h): the 2:1 frames at short side 128

@@ -41,6 +41,13 @@
 # `mmseg_maskattn`: configs that inherit this file need `custom_imports =
 # dict(imports=['mmseg_maskattn'], allow_failed_imports=False)` and
 # `default_scope = 'mmseg'`.
+# The model's class count and thing class ids, from the dataset's metainfo
+# (80 things (ids 0-79), then 53 stuff); model configs take
+# them from _base_, and tests/test_configs checks them against the dataset.
+panoptic_num_classes = 133
+panoptic_thing_classes = list(range(80))
+# Mask2Former's classification weights: 1 per class, 0.1 for "no object".
+mask2former_class_weight = [1.0] * panoptic_num_classes + [0.1]
 dataset_type = 'CocoPanopticSegDataset'
 data_root = 'data/coco'
 img_scale = (512, 128)  # (w, h): short side 128 at ratio 1

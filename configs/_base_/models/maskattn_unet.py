@@ -43,10 +43,13 @@ model = dict(
         align_corners=False,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+        # lambda = 0.02 is ours (the paper gives no value): with lambda = 1
+        # the semantic branch stayed at background on DSB2018, with 0.02 it
+        # learns (projects/lowres_universal)
         loss_instance=dict(
             type='InstanceContrastiveLoss',
             num_samples=256,
             temperature=0.1,
-            loss_weight=1.0)),
+            loss_weight=0.02)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

@@ -98,7 +98,7 @@ class MaskAttnUNetHead(BaseDecodeHead):
                      type='InstanceContrastiveLoss',
                      num_samples=256,
                      temperature=0.1,
-                     loss_weight=1.0),
+                     loss_weight=0.02),
                  class_prior: Optional[Sequence[float]] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
