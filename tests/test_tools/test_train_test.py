@@ -203,3 +203,39 @@ def test_test_refuses_a_checkpoint_that_does_not_fit(toy_data_root,
     # a deliberate partial load runs, as mmengine would
     proc = run(args[:3] + ['--allow-partial'] + args[3:])
     assert result.search(proc.stdout + proc.stderr)
+
+
+COCO_SAMPLE = REPO_ROOT / '..' / 'shared' / 'data' / 'coco_panoptic_sample'
+MASKATTN_COCO = REPO_ROOT / 'configs/maskattn_unet/' \
+    'maskattn-unet_b64_1xb8-160k_coco-panoptic-128x128.py'
+
+
+@pytest.mark.skipif(not COCO_SAMPLE.is_dir(),
+                    reason=f'COCO panoptic sample not found at {COCO_SAMPLE}')
+def test_maskattn_unet_coco_config_on_real_coco_files(tmp_path):
+    """The paper-size COCO config trains two iterations and is evaluated
+    (mIoU, PQ, mask AP) on the two real COCO panoptic samples, in the
+    format COCO distributes (the sample has val2017 only: both splits
+    read it)."""
+    root = str(COCO_SAMPLE.resolve())
+    split = ['ann_file=annotations/panoptic_val2017.json',
+             'data_prefix.img_path=val2017',
+             'data_prefix.pan_map_path=annotations/panoptic_val2017']
+    options = [
+        'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+        'default_hooks.checkpoint.interval=2',
+        'default_hooks.logger.interval=1', 'train_dataloader.batch_size=2'
+    ]
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        options += [f'{loader}.dataset.data_root={root}',
+                    f'{loader}.num_workers=0',
+                    f'{loader}.persistent_workers=False']
+        options += [f'{loader}.dataset.{s}' for s in split]
+    work = tmp_path / 'work'
+    run([TRAIN, str(MASKATTN_COCO), '--work-dir', str(work),
+         '--cfg-options'] + options)
+    proc = run([TEST, str(MASKATTN_COCO), str(work / 'iter_2.pth'),
+                '--work-dir', str(work / 'test'), '--cfg-options'] + options)
+    out = proc.stdout + proc.stderr
+    for key in ('mIoU:', 'PQ:', 'PQ_th:', 'PQ_st:', 'mask/mAP:'):
+        assert key in out, key
