@@ -34,7 +34,9 @@ def _coordinates(x: torch.Tensor) -> torch.Tensor:
 class MaskAttnUNetHead(BaseDecodeHead):
     """Per-pixel class logits and L2-normalised instance embeddings.
 
-    Two heads read the finest decoder output, as in the paper: the semantic
+    Two branches read the finest decoder output (the paper speaks of a
+    semantic and an instance branch on shared features; their layers here
+    are ours): the semantic
     head (a 3x3 ConvModule ``pre`` and the classifier ``conv_seg``, trained
     with ``loss_decode``, cross-entropy in the paper) and the embedding head
     (``embed_convs`` 3x3 ConvModules of its own, then the 1x1 ``conv_embed``

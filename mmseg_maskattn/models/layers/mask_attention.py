@@ -37,7 +37,9 @@ class MaskAttention(BaseModule):
     """Mask attention module: masked multi-head self-attention and an FFN.
 
     On a feature map ``X`` (B, C, H, W), flattened to tokens, the module
-    computes (the paper's Mask Attention Module, Fig. 1b)::
+    computes (the paper's Mask Attention Module, Fig. 1b, gives the masked
+    attention; the residual, the norm after it and the FFN are our reading,
+    the paper names no norm)::
 
         A = softmax(Q K^T / sqrt(d_k) + M) V        (multi-head, projected)
         X = Norm(X + A)
