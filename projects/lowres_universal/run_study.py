@@ -48,6 +48,19 @@ MODELS = {
     CONFIGS +
     'maskattn-unet-coords-prior-ic0.02-cc_b32_1xb8-100iter_dsb2018-128x128.py',
 }
+# the GPU check (gpu_check.sh, --gpu): the paper's models at 2000
+# iterations of batch 8
+GPU_ITERS = 2000
+GPU_MODELS = {
+    'U-Net (S5-D16, FCN) + connected components':
+    CONFIGS + 'unet-s5-d16_fcn_1xb8-2k_dsb2018-128x128.py',
+    'MaskAttn-UNet (b32)':
+    CONFIGS + 'maskattn-unet_b32_1xb8-2k_dsb2018-128x128.py',
+    'MaskAttn-UNet (b64, the paper\'s size)':
+    CONFIGS + 'maskattn-unet_b64_1xb8-2k_dsb2018-128x128.py',
+    'Mask2Former-R50 (panoptic)':
+    CONFIGS + 'mask2former_r50_1xb8-2k_dsb2018-128x128.py',
+}
 METRICS = ('mIoU', 'PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ', 'mask/mAP',
            'mask/AP50')
 
@@ -77,6 +90,11 @@ def main():
         action='store_true',
         help='retrain models whose work dir already holds a finished run')
     parser.add_argument(
+        '--gpu',
+        action='store_true',
+        help=f'the GPU check: {len(GPU_MODELS)} models at {GPU_ITERS} '
+        'iterations (gpu_check.sh); needs --out')
+    parser.add_argument(
         '--only',
         nargs='+',
         metavar='STEM',
@@ -85,14 +103,16 @@ def main():
         'maskattn-unet-coords-prior-ic0.02-cc; the table (--out) then has '
         'only their rows')
     args = parser.parse_args()
-    models = MODELS
+    models, iters = (GPU_MODELS, GPU_ITERS) if args.gpu else (MODELS, ITERS)
+    if args.gpu and args.out is None:
+        parser.error('--gpu needs --out (results.md is the CPU table)')
     if args.only:
         models = {
             name: config
-            for name, config in MODELS.items()
+            for name, config in models.items()
             if osp.basename(config).split('_')[0] in args.only
         }
-        stems = [osp.basename(c).split('_')[0] for c in MODELS.values()]
+        stems = [osp.basename(c).split('_')[0] for c in models.values()]
         unknown = sorted(set(args.only) - set(stems))
         if unknown:
             parser.error(f'--only: no config named {unknown}; known: {stems}')
@@ -102,9 +122,11 @@ def main():
     check_checkout(ROOT)
     rows = []
     for name, config in models.items():
-        stem = osp.basename(config).split('_')[0]
+        # the GPU check has two MaskAttn-UNet widths: the full config name
+        stem = (osp.splitext(osp.basename(config))[0]
+                if args.gpu else osp.basename(config).split('_')[0])
         work = osp.join(args.work_dir, stem)
-        ckpt = osp.join(work, f'iter_{ITERS}.pth')
+        ckpt = osp.join(work, f'iter_{iters}.pth')
         timing = osp.join(work, 'train_minutes.txt')
         if args.force or not (osp.isfile(osp.join(ROOT, ckpt))
                               and osp.isfile(osp.join(ROOT, timing))):
@@ -132,14 +154,15 @@ def main():
         lines.append(f'| {name} | {params:.2f} | {flops:.2f} | {mem:.0f} | '
                      f'{step:.1f} | {minutes:.1f} | {values} |')
     machine = machine_description()
-    only = (f" --only {' '.join(args.only)} --out {args.out}"
-            if args.only else '')
+    only = (' --gpu' if args.gpu else '') + (
+        f" --only {' '.join(args.only)}" if args.only else '') + (
+            f' --out {args.out}' if args.out else '')
     configs = '\n'.join(f'- {name}: `{config}`'
                         for name, config in models.items())
     text = '\n'.join(lines) + (
         f'\n\nConfigs:\n{configs}\n\nMachine: {machine}. Command: `python '
         f'projects/lowres_universal/run_study.py --work-dir '
-        f'{args.work_dir}{only}`. {ITERS} iterations of batch 8 each, from '
+        f'{args.work_dir}{only}`. {iters} iterations of batch 8 each, from '
         'scratch; DSB2018 val (133 images) at 128x128.\n')
     with open(out, 'w') as f:
         f.write(text)
