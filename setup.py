@@ -6,8 +6,36 @@ first and build mmcv without build isolation (``make demo`` / ``make test`` do
 exactly that, see the README).
 """
 import os.path as osp
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+# Copied into the package as mmseg_maskattn/.mim/ when a wheel (or a
+# non-editable install) is built, the layout of OpenMMLab packages: it lets
+# `_base_ = 'mmseg_maskattn::<method>/<config>.py'` resolve from any
+# directory, and `mim train mmseg_maskattn CONFIG` find the tools.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
+
+
+class BuildPyWithMim(build_py):
+    """``build_py`` that also copies :data:`MIM_FILES` into ``.mim``."""
+
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return  # an editable install reads the checkout
+        target = osp.join(self.build_lib, 'mmseg_maskattn', '.mim')
+        for name in MIM_FILES:
+            dst = osp.join(target, name)
+            if osp.isdir(dst):
+                shutil.rmtree(dst)
+            if osp.isdir(name):
+                shutil.copytree(
+                    name, dst,
+                    ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+            else:
+                shutil.copyfile(name, dst)
 
 
 def get_version() -> str:
@@ -49,5 +77,6 @@ setup(
     extras_require={
         'tests': ['pytest', 'pytest-timeout'],
     },
+    cmdclass={'build_py': BuildPyWithMim},
     zip_safe=False,
 )
