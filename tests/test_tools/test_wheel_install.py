@@ -4,8 +4,9 @@ Builds the wheel, installs it (not editable) into a fresh virtual
 environment with the Makefile's recipe (torch, then mmcv 2.1.0 without
 build isolation: pip's cache holds the built mmcv wheel), and, from a
 directory outside the repository, trains two iterations and tests with a
-config that inherits ``mmseg_maskattn::umixformer/...`` through the tools
-the wheel carries (``mmseg_maskattn/.mim/tools``).
+config that inherits ``mmseg_maskattn::umixformer/...`` with ``mim train``
+and ``mim test`` (openmim runs the tools the wheel carries in
+``mmseg_maskattn/.mim/tools``).
 """
 import os
 import subprocess
@@ -49,7 +50,7 @@ def wheel_venv(tmp_path_factory):
     _run(pip + ['torch<2.14', 'setuptools>=77.0.3,<82', 'wheel', 'ninja',
                 'psutil', 'numpy'], tmp)
     _run(pip + ['--no-build-isolation', 'mmcv==2.1.0'], tmp)
-    _run(pip + [wheel], tmp)
+    _run(pip + [wheel, 'openmim'], tmp)
     return python
 
 
@@ -72,11 +73,12 @@ def test_wheel_carries_configs_and_tools_and_resolves_the_package_scope(
     config.write_text(USER_CONFIG)
     work = project / 'work'
     options = ['--cfg-options'] + toy_options(toy_data_root, max_iters=2)
-    _run([wheel_venv, mim / 'tools/train.py', config.name, '--work-dir',
+    mim_cli = wheel_venv.parent / 'mim'
+    _run([mim_cli, 'train', 'mmseg_maskattn', config.name, '--work-dir',
           work] + options, project)
-    out = _run([wheel_venv, mim / 'tools/test.py', config.name,
-                work / 'iter_2.pth', '--work-dir', work / 'test'] + options,
-               project)
+    out = _run([mim_cli, 'test', 'mmseg_maskattn', config.name,
+                '--checkpoint', work / 'iter_2.pth', '--work-dir',
+                work / 'test'] + options, project)
     assert 'mIoU:' in out
     dumped = (work / config.name).read_text()
     # the base resolved from the installed package, the override applied
