@@ -75,7 +75,10 @@ setup(
         'pillow',
     ],
     extras_require={
-        'tests': ['pytest', 'pytest-timeout'],
+        'deploy': ['onnx', 'onnxruntime', 'onnxscript'],
+        'tests': [
+            'pytest', 'pytest-timeout', 'onnx', 'onnxruntime', 'onnxscript'
+        ],
     },
     cmdclass={'build_py': BuildPyWithMim},
     zip_safe=False,
