@@ -124,8 +124,10 @@ def main():
         runner = Runner.from_cfg(cfg)
         check_decode_head_channels(runner.model)
         runner.train()
-    finally:
-        teardown_cpu_distributed(cpu_dist)
+    except BaseException:
+        teardown_cpu_distributed(cpu_dist, synchronize=False)
+        raise
+    teardown_cpu_distributed(cpu_dist)
 
 
 if __name__ == '__main__':

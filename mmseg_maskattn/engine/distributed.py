@@ -60,11 +60,19 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     return True
 
 
-def teardown_cpu_distributed(applied: bool) -> None:
+def teardown_cpu_distributed(applied: bool, *, synchronize: bool = True
+                             ) -> None:
     """Close the process group :func:`setup_cpu_distributed` opened.
 
     Args:
         applied (bool): What :func:`setup_cpu_distributed` returned.
+        synchronize (bool): Wait for every rank first (after a successful
+            run): a rank that closes the group while another still talks
+            to it aborts ("terminate called without an active
+            exception"). False after an error, when the other ranks may
+            never arrive.
     """
     if applied and dist.is_initialized():
+        if synchronize:
+            dist.barrier()
         dist.destroy_process_group()

@@ -47,8 +47,10 @@ CLASS_ROW = re.compile(r'^\|\s*([A-Za-z][\w ]*?)\s*\|\s*([\d.]+|nan)\s*\|'
 def _revision():
     rev = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
                          cwd=ROOT, capture_output=True, text=True).stdout
+    # the table being written (results.md) does not count as a change
     dirty = subprocess.run(['git', 'status', '--porcelain', '--',
-                            'mmseg_maskattn', 'configs', 'projects'],
+                            'mmseg_maskattn', 'configs', 'projects',
+                            ':!projects/attention_camvid/results.md'],
                            cwd=ROOT, capture_output=True, text=True).stdout
     return rev.strip() + (' (with uncommitted changes)' if dirty else '')
 

@@ -29,6 +29,10 @@ DIST_TRAIN = str(REPO_ROOT / 'tools' / 'dist_train.sh')
 DIST_TEST = str(REPO_ROOT / 'tools' / 'dist_test.sh')
 MASKATTN_TOY = REPO_ROOT / 'configs/maskattn_unet/' \
     'maskattn-unet_b16_1xb4-300iter_toy-64x64.py'
+# run a tool with one torch thread, like each rank of _dist
+ONE_THREAD = ('import runpy, sys, torch; torch.set_num_threads(1); '
+              'sys.argv = sys.argv[1:]; '
+              "runpy.run_path(sys.argv[0], run_name='__main__')")
 # keys of the metrics json that are timings, not results
 TIMING = ('time', 'data_time', 'step')
 
@@ -75,8 +79,9 @@ def fss_toy_root(tmp_path_factory) -> Path:
 def _compare_test(config: Path, ckpt: Path, options: list, tmp_path: Path,
                   port: int) -> dict:
     one = tmp_path / 'one'
+    # one thread, as each rank has: the same float reductions
     run([TEST, str(config), str(ckpt), '--work-dir', str(one)] +
-        (['--cfg-options'] + options if options else []))
+        (['--cfg-options'] + options if options else []), code=ONE_THREAD)
     two = tmp_path / 'two'
     _dist(DIST_TEST, [str(config), str(ckpt), '2', '--work-dir', str(two)] +
           (['--cfg-options'] + options if options else []), port)
