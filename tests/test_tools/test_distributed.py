@@ -8,8 +8,8 @@ MaskAttn-UNet, few-shot mIoU / FB-IoU through the multi-seed loop and its
 seeded episodes), and a few training iterations at half the batch per rank
 end with the same weights and losses as one process.
 """
-import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -33,7 +33,9 @@ MASKATTN_TOY = REPO_ROOT / 'configs/maskattn_unet/' \
 ONE_THREAD = ('import runpy, sys, torch; torch.set_num_threads(1); '
               'sys.argv = sys.argv[1:]; '
               "runpy.run_path(sys.argv[0], run_name='__main__')")
-# keys of the metrics json that are timings, not results
+# 'name: value' pairs of a log line
+METRIC = re.compile(r'([\w/@.\-]+): (-?[\d.]+(?:e-?\d+)?|nan)')
+# keys of the metrics that are timings, not results
 TIMING = ('time', 'data_time', 'step')
 
 
@@ -48,11 +50,20 @@ def _dist(script: str, args: list, port: int) -> str:
 
 
 def _metrics(work_dir: Path) -> dict:
-    """The metrics LoggerHook dumped after the test (rank 0)."""
-    dumps = sorted(work_dir.glob('*/*.json'))
-    assert dumps, f'no metrics json under {work_dir}'
-    metrics = json.loads(dumps[-1].read_text().strip().splitlines()[-1])
-    return {k: v for k, v in metrics.items() if k not in TIMING}
+    """The test metrics of rank 0's log file (the last ``Iter(test)`` line).
+
+    Read from the log, not from the metrics json: with 2 ranks on the CPU
+    both processes append to that json file at once and can garble its
+    last record."""
+    logs = sorted(work_dir.glob('*/*.log'))
+    assert logs, f'no log under {work_dir}'
+    lines = [line for line in logs[-1].read_text().splitlines()
+             if 'Iter(test)' in line and ': ' in line.split(']', 1)[-1]]
+    assert lines, f'no test metrics in {logs[-1]}'
+    pairs = METRIC.findall(lines[-1].split(']', 1)[-1])
+    metrics = {k: float(v) for k, v in pairs if k not in TIMING}
+    assert metrics, lines[-1]
+    return metrics
 
 
 def _init_checkpoint(config: Path, path: Path, options: dict = None) -> Path:
