@@ -165,9 +165,9 @@ def test_dist_train_matches_one_process(toy_data_root, tmp_path):
         str(two), '--cfg-options', 'train_dataloader.batch_size=2'
     ] + options, 29624)
     a = torch.load(one / f'iter_{iters}.pth', map_location='cpu',
-                   weights_only=False)['state_dict']
+                   weights_only=True)['state_dict']
     b = torch.load(two / f'iter_{iters}.pth', map_location='cpu',
-                   weights_only=False)['state_dict']
+                   weights_only=True)['state_dict']
     assert a.keys() == b.keys()
     for key in a:
         torch.testing.assert_close(b[key], a[key], rtol=1e-4, atol=1e-6,
