@@ -30,17 +30,30 @@ class _KVMixer(nn.Module):
     stride = ``r`` (``ceil_mode``) and projected by a 1x1 conv; a slot with
     ``r == 1`` is used as it is. ``convs[i]`` is the conv of the i-th pooled
     slot, in slot order.
+
+    With ``grid_scale = s > 1`` (ours, not the release's) the key grid is
+    ``s`` times finer: a slot with ``r > 1`` is pooled by ``r // s`` only
+    (not at all when that is 1) and keeps its 1x1 conv, and a slot coarser
+    than the grid (``r < s``) is resized bilinearly onto the grid, which is
+    the size of the slots with ``r >= s``. The parameters are the same for
+    every ``s``.
     """
 
-    def __init__(self, channels: Sequence[int],
-                 pool_ratios: Sequence[int]) -> None:
+    def __init__(self,
+                 channels: Sequence[int],
+                 pool_ratios: Sequence[int],
+                 grid_scale: int = 1) -> None:
         super().__init__()
         self.pool_ratios = tuple(pool_ratios)
+        self.grid_scale = grid_scale
         self.pools = nn.ModuleList()
         self.convs = nn.ModuleList()
         for c, r in zip(channels, pool_ratios):
             if r > 1:
-                self.pools.append(nn.AvgPool2d(r, r, ceil_mode=True))
+                stride = max(r // grid_scale, 1)
+                self.pools.append(
+                    nn.AvgPool2d(stride, stride, ceil_mode=True)
+                    if stride > 1 else nn.Identity())
                 self.convs.append(nn.Conv2d(c, c, 1))
 
     def forward(self, slots: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -51,6 +64,14 @@ class _KVMixer(nn.Module):
                 x = self.convs[pooled](self.pools[pooled](x))
                 pooled += 1
             aligned.append(x)
+        if self.grid_scale > 1:
+            grid = next(x.shape[2:] for x, r in zip(aligned, self.pool_ratios)
+                        if r >= self.grid_scale)
+            aligned = [
+                x if x.shape[2:] == grid else resize(
+                    x, size=grid, mode='bilinear', align_corners=False)
+                for x in aligned
+            ]
         # list of (B, C_j, h, w) -> (B, h*w, sum C_j)
         return torch.cat(aligned, dim=1).flatten(2).transpose(1, 2)
 
@@ -92,6 +113,12 @@ class UMixFormerHead(BaseDecodeHead):
             (2 in the Cityscapes variant, 1 = none).
         kv_norm (bool): A second LayerNorm on the key/value input inside
             each attention (True in the Cityscapes variant of the release).
+        kv_grid_scale (int): Ours, not the release's; 1 (the default) is the
+            release. Aligns the key/value slots on a grid ``kv_grid_scale``
+            times finer than ``pool_ratios`` give (see ``_KVMixer``), with
+            the same parameters; set only by the
+            ``projects/umixformer_camvid`` study of the key grid at low
+            resolution.
         mlp_ratio (int): Hidden width ratio of the Mix-FFN.
         drop_path_rate (float): Stochastic depth of every block.
         attn_drop (float): Dropout on the attention weights.
@@ -108,6 +135,7 @@ class UMixFormerHead(BaseDecodeHead):
                  extra_pool_ratio: int = 2,
                  query_pool_ratio: int = 1,
                  kv_norm: bool = False,
+                 kv_grid_scale: int = 1,
                  mlp_ratio: int = 4,
                  drop_path_rate: float = 0.1,
                  attn_drop: float = 0.0,
@@ -138,6 +166,19 @@ class UMixFormerHead(BaseDecodeHead):
             if len(value) != _NUM_STAGES:
                 raise ValueError(f'UMixFormerHead: {key} needs one entry per '
                                  f'decoder stage (4), got {list(value)!r}')
+        if not (is_int(kv_grid_scale) and kv_grid_scale >= 1):
+            raise ValueError('UMixFormerHead: kv_grid_scale must be an int '
+                             f'>= 1, got {kv_grid_scale!r}')
+        if kv_grid_scale > 1:
+            ratios = list(pool_ratios) + [extra_pool_ratio]
+            if max(ratios) < kv_grid_scale or any(
+                    r % kv_grid_scale and kv_grid_scale % r for r in ratios):
+                raise ValueError(
+                    f'UMixFormerHead: kv_grid_scale={kv_grid_scale} must '
+                    'divide or be divisible by every pool ratio, and one '
+                    f'ratio must reach it; got pool_ratios='
+                    f'{list(pool_ratios)}, extra_pool_ratio='
+                    f'{extra_pool_ratio}')
         # decoder stage k (4, 3, 2, 1) attends at the width of encoder stage
         # k: name in_channels, the key a user changes, not the block's dims
         for k, heads in enumerate(num_heads):
@@ -161,7 +202,8 @@ class UMixFormerHead(BaseDecodeHead):
 
         # index k runs over the decoder stages 4, 3, 2, 1
         self.kv_mixers = nn.ModuleList(
-            _KVMixer(slot_dims, slot_ratios) for _ in range(_NUM_STAGES))
+            _KVMixer(slot_dims, slot_ratios, kv_grid_scale)
+            for _ in range(_NUM_STAGES))
         # mmengine's ModuleList, so that init_weights reaches the blocks
         self.blocks = ModuleList(
             MixAttentionBlock(

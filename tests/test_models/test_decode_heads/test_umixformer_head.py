@@ -188,3 +188,39 @@ def test_in_channels_that_heads_cannot_split_name_in_channels(
         _tiny_head(in_channels=in_channels)
     with pytest.raises(ValueError, match=r'num_heads\[3\]=0'):
         _tiny_head(num_heads=(4, 3, 2, 0))
+
+
+def test_kv_grid_scale_keeps_parameters_and_refines_the_key_grid():
+    """kv_grid_scale=2 (a study option, not the release's): same parameters,
+    keys on the 1/16 grid: E4 upsampled, E3 as it is, E2 and E1 pooled by 2
+    and 4, each pooled slot through its own 1x1 conv."""
+    torch.manual_seed(0)
+    base, fine = _tiny_head(), _tiny_head(kv_grid_scale=2)
+    assert [(n, p.shape) for n, p in base.named_parameters()] == \
+        [(n, p.shape) for n, p in fine.named_parameters()]
+    e1, e2, e3, e4 = _feats(64)  # 16x16, 8x8, 4x4, 2x2
+    mixer = fine.kv_mixers[0]
+    with torch.no_grad():
+        kv = mixer([e4, e3, e2, e1])
+        expected = torch.cat([
+            torch.nn.functional.interpolate(
+                e4, size=(4, 4), mode='bilinear', align_corners=False),
+            mixer.convs[0](e3),
+            mixer.convs[1](torch.nn.functional.avg_pool2d(e2, 2)),
+            mixer.convs[2](torch.nn.functional.avg_pool2d(e1, 4)),
+        ], dim=1).flatten(2).transpose(1, 2)
+        assert kv.shape == (2, 16, 8 + 16 + 24 + 32)
+        torch.testing.assert_close(kv, expected)
+        assert base.kv_mixers[0]([e4, e3, e2, e1]).shape == (2, 4, 80)
+        assert fine(_feats(64)).shape == (2, 3, 16, 16)
+
+
+@pytest.mark.parametrize('kw,text', [
+    (dict(kv_grid_scale=0), r'kv_grid_scale must be an int >= 1, got 0'),
+    (dict(kv_grid_scale=2.0), r'kv_grid_scale must be an int >= 1'),
+    (dict(kv_grid_scale=3), r'kv_grid_scale=3 must divide'),
+    (dict(kv_grid_scale=16), r'kv_grid_scale=16 must divide'),
+])
+def test_bad_kv_grid_scale_is_refused(kw, text):
+    with pytest.raises(ValueError, match=text):
+        _tiny_head(**kw)
