@@ -18,6 +18,8 @@ base_checkpoint = ('work_dirs/pspnet_r18-d8_1xb8-500iter_camvid-fold0-basebg-'
                    '120x160/iter_500.pth')
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint=base_checkpoint)),
+    # two priors: the base learner's PSP features and layer4
+    decode_head=dict(num_priors=2),
     # CamVid class ids of the base learner's channels 1..N-1 (Pavement .. Bicyclist),
     # in the order of the basebg PSPNet's class list
     base_learner_classes=[4, 5, 6, 7, 8, 9, 10],

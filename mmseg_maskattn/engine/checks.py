@@ -47,14 +47,17 @@ def check_decode_head_channels(model: nn.Module,
             ``decode_head``. Models without them, and heads that keep no
             ``in_channels`` / ``in_index`` attributes (mmseg's
             ``Mask2FormerHead``, whose pixel decoder takes every backbone
-            output), are left alone.
+            output), are left alone, and so are heads that declare
+            ``reads_backbone_outputs = False`` (HDMNet's head takes the
+            segmentor's merged episode features).
         input_size (int): Side of the probe image.
     """
     if is_model_wrapper(model):
         model = model.module
     head = getattr(model, 'decode_head', None)
     if head is None or not hasattr(model, 'extract_feat') or not (
-            hasattr(head, 'in_channels') and hasattr(head, 'in_index')):
+            hasattr(head, 'in_channels') and hasattr(head, 'in_index')) or (
+                not getattr(head, 'reads_backbone_outputs', True)):
         return
     in_channels = head.in_channels
     in_index = head.in_index

@@ -49,6 +49,22 @@ def test_head_without_channel_attributes_is_left_alone(
     check_decode_head_channels(model)
 
 
+def test_head_of_merged_features_is_left_alone(tiny_resnet_cfg):
+    """HDMNet's head reads the segmentor's merged episode features (16
+    channels here), not the backbone's outputs."""
+    backbone = dict(tiny_resnet_cfg, out_indices=(1, 2, 3),
+                    dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1))
+    model = MODELS.build(
+        dict(
+            type='HDMNet',
+            backbone=backbone,
+            reduce_dim=8,
+            decode_head=dict(type='HDMNetHead', in_channels=16,
+                             channels=16, num_priors=1)))
+    assert model.decode_head.in_channels == 16
+    check_decode_head_channels(model)
+
+
 def test_train_tool_fails_before_training(tmp_path):
     proc = run([
         str(REPO_ROOT / 'tools/train.py'),

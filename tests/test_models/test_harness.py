@@ -171,12 +171,30 @@ FSS_RESNET = dict(
     out_indices=(1, 2, 3),
     dilations=(1, 1, 2, 4),
     strides=(1, 2, 1, 1))
+HDMNET_HEAD = dict(
+    type='HDMNetHead',
+    in_channels=16,
+    channels=32,
+    num_heads=(2, 2, 2),
+    num_priors=2)
 HDMNET = dict(
     type='HDMNet',
     backbone=FSS_RESNET,
     reduce_dim=16,
-    embed_dims=16,
+    decode_head=dict(HDMNET_HEAD, num_priors=1),
     freeze_backbone=False)
+
+
+def _hdmnet_head_inputs():
+    # merged query (B=2), supports (K=2), pixel support masks, priors
+    return ((torch.randn(2, 16, 16, 16), torch.randn(4, 16, 16, 16),
+             (torch.rand(4, 1, 64, 64) > 0.5).float(),
+             torch.rand(2, 2, 16, 16)), )
+
+
+def _hdmnet_head_call(model, inputs):
+    logits, corrs = model(inputs)
+    return [logits] + corrs
 PROTOTYPE_FSS = dict(
     type='PrototypeFSS',
     backbone=dict(
@@ -418,10 +436,29 @@ SPECS = {
     'InverseSoftmaxMatching':
     Spec(
         dict(type='InverseSoftmaxMatching', embed_dims=8),
-        lambda: (torch.randn(2, 10, 8), torch.randn(2, 12, 8),
+        lambda: (torch.randn(2, 10, 8), (2, 5), torch.randn(2, 12, 8),
                  torch.rand(2, 12)), [(2, 10, 8), (2, 10)],
         [(dict(embed_dims=0), 'embed_dims'),
+         (dict(num_heads=3), 'num_heads'),
          (dict(temperature=0.0), 'temperature'), (dict(bogus=1), 'bogus')]),
+    'BAMEnsemble':
+    Spec(
+        dict(type='BAMEnsemble'),
+        lambda: (torch.randn(2, 2, 4, 4), torch.rand(2, 1, 4, 4),
+                 torch.rand(2, 1, 1, 1)), [(2, 2, 4, 4)],
+        [(dict(bogus=1), 'bogus')]),
+    'HDMNetHead':
+    Spec(
+        HDMNET_HEAD, _hdmnet_head_inputs,
+        [(2, 2, 16, 16), (2, 1, 16, 16), (2, 1, 8, 8), (2, 1, 4, 4)],
+        [(dict(num_heads=(2, 4)), 'num_heads'),
+         (dict(num_heads=(2, 3, 2)), 'num_heads'),
+         (dict(match_heads=3), 'num_heads'),
+         (dict(temperature=0.0), 'temperature'),
+         (dict(num_priors=-1), 'num_priors'),
+         (dict(support_mask_mode='area'), 'support_mask_mode'),
+         (dict(bogus=1), 'bogus')],
+        call=_hdmnet_head_call),
     # a loss has no parameters: the backward test checks that the scalar it
     # returns is differentiable with respect to the student map
     'DualTaskLoss':
@@ -482,11 +519,12 @@ SPECS = {
     Spec(
         HDMNET,
         lambda: (torch.randn(2, 2, 3, 64, 64), _episode_samples()),
-        [(), (), ()],
-        [(dict(num_heads=(2, 4)), 'num_heads'),
-         (dict(sr_ratios=(4, 2)), 'sr_ratios'),
-         (dict(num_heads=(2, 3, 8)), 'embed_dims'),
-         (dict(temperature=0.0), 'temperature'),
+        [(), ()],  # loss_distill, loss_meta (no base learner: one CE)
+        [(dict(decode_head=dict(HDMNET_HEAD, num_heads=(2, 4))),
+          'num_heads'),
+         (dict(decode_head=HDMNET_HEAD), 'decode_head.num_priors'),
+         (dict(support_mask_mode='area'), 'support_mask_mode'),
+         (dict(reduce_dim=0), 'reduce_dim'),
          (dict(bogus=1), 'bogus')],
         call=lambda m, x, samples: _losses(m.loss(x, samples))),
     'PrototypeFSS':
@@ -504,7 +542,7 @@ VARIANTS = {
     Spec(
         HDMNET,
         lambda: (torch.randn(2, 3, 3, 64, 64), _episode_samples(shot=2)),
-        [(), (), ()], [],
+        [(), ()], [],
         call=lambda m, x, samples: _losses(m.loss(x, samples))),
     'UMixFormerHead-cityscapes':
     Spec(

@@ -14,7 +14,7 @@ model = dict(
     backbone=dict(
         depth=18, base_channels=8, stem_channels=8, init_cfg=None),
     reduce_dim=16,
-    embed_dims=16)
+    decode_head=dict(in_channels=16, channels=32))
 loader = dict(num_workers=0, persistent_workers=False)
 train_dataloader = dict(
     **loader,

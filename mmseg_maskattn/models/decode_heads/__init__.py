@@ -1,10 +1,11 @@
 from .danet_head import DANetHead
 from .gscnn_head import GSCNNHead
+from .hdmnet_head import HDMNetHead
 from .mask2former_panoptic_head import Mask2FormerPanopticHead
 from .maskattn_unet_head import MaskAttnUNetHead
 from .umixformer_head import UMixFormerHead
 
 __all__ = [
-    'DANetHead', 'GSCNNHead', 'Mask2FormerPanopticHead', 'MaskAttnUNetHead',
+    'DANetHead', 'GSCNNHead', 'HDMNetHead', 'Mask2FormerPanopticHead', 'MaskAttnUNetHead',
     'UMixFormerHead'
 ]

@@ -1,6 +1,7 @@
 from .attention import (blocked_attention, check_num_heads,
                         masked_attention, merge_heads, multi_head_attention,
                         split_heads)
+from .bam_ensemble import BAMEnsemble
 from .channel_attention import ChannelAttention
 from .conv_downsample import ConvDownsample
 from .efficient_self_attention import EfficientSelfAttention
@@ -18,8 +19,8 @@ from .position_attention import PositionAttention
 from .shared_atrous_conv import SharedAtrousConv
 
 __all__ = [
-    'ChannelAttention', 'ConvDownsample', 'ConvolutionalSelfAttention',
-    'EfficientSelfAttention', 'GatedSpatialConv', 'InverseSoftmaxMatching',
+    'BAMEnsemble', 'ChannelAttention', 'ConvDownsample',
+    'ConvolutionalSelfAttention', 'EfficientSelfAttention', 'GatedSpatialConv', 'InverseSoftmaxMatching',
     'LVTFFN', 'LVTLayer', 'MaskAttention', 'MixAttention',
     'MixAttentionBlock', 'PositionAttention', 'RecursiveAtrousSelfAttention',
     'SharedAtrousConv',

@@ -52,6 +52,8 @@ class EfficientSelfAttention(BaseModule):
         attn_drop (float): Dropout on the attention weights (training only).
         drop_rate (float): Dropout after the output projection and in the
             Mix-FFN.
+        qkv_bias (bool): Bias of the query, key/value and output
+            projections (HDMNet's release has none).
         act_cfg (dict): Activation of the Mix-FFN.
         norm_cfg (dict): Token normalisation layer.
         init_cfg (dict, optional): mmengine initialisation config.
@@ -65,6 +67,7 @@ class EfficientSelfAttention(BaseModule):
                  mlp_ratio: int = 4,
                  attn_drop: float = 0.0,
                  drop_rate: float = 0.0,
+                 qkv_bias: bool = True,
                  act_cfg: dict = dict(type='GELU'),
                  norm_cfg: dict = dict(type='LN'),
                  init_cfg=None) -> None:
@@ -79,13 +82,13 @@ class EfficientSelfAttention(BaseModule):
         self.sr_ratio = sr_ratio
         self.attn_drop = attn_drop
         self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
-        self.q = nn.Linear(embed_dims, embed_dims)
-        self.kv = nn.Linear(embed_dims, 2 * embed_dims)
+        self.q = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
+        self.kv = nn.Linear(embed_dims, 2 * embed_dims, bias=qkv_bias)
         if sr_ratio > 1:
             self.sr = nn.Conv2d(
                 embed_dims, embed_dims, kernel_size=sr_ratio, stride=sr_ratio)
             self.sr_norm = build_norm_layer(norm_cfg, embed_dims)[1]
-        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
         self.proj_drop = nn.Dropout(drop_rate)
         self.norm2 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.ffn = MixFFN(

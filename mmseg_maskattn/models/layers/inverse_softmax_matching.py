@@ -8,8 +8,13 @@ from typing import Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
+from mmseg.models.backbones.mit import MixFFN
 from mmseg.registry import MODELS
+
+from ...utils import is_int
+from .attention import check_num_heads, merge_heads, split_heads
 
 __all__ = ['InverseSoftmaxMatching', 'inverse_softmax_matching']
 
@@ -76,57 +81,111 @@ def inverse_softmax_matching(
 
 @MODELS.register_module()
 class InverseSoftmaxMatching(BaseModule):
-    """HDMNet's matching module with learned projections.
+    """HDMNet's matching layer: a pre-norm cross-attention transformer layer
+    whose attention is the inverse softmax.
 
-    Query tokens, support tokens and support values are projected by
-    separate linear layers, matched by :func:`inverse_softmax_matching`
-    (cosine scores over ``temperature``, softmax over the query positions,
-    background support columns zeroed), and the matched features go through
-    an output projection.
+    With ``x`` the query tokens of an (H, W) grid and ``s`` the support
+    tokens of all shots::
+
+        y, z = LN1(x), LN1(s)                         (one shared norm)
+        per head h: out_h, corr_h = inverse_softmax_matching(
+                        Q_h(y), K_h(z), V_h(z), m, temperature)
+        x = x + Drop(O(cat_h out_h))
+        x = x + MixFFN(LN2(x))
+        corr = mean_h corr_h
+
+    As in the official release: ``num_heads`` heads (2), bias-free q, k, v
+    and output projections (``qkv_bias=False``), dropout 0.1 after the
+    output projection and in the Mix-FFN, the query tokens as the residual.
+    The cosine scores of a head are taken over its own channels.
 
     Args:
         embed_dims (int): Width of the tokens and of the output.
+        num_heads (int): Attention heads; must divide ``embed_dims``.
         temperature (float): Divisor of the cosine similarities (0.1 in the
             paper).
+        mlp_ratio (int): Hidden width ratio of the Mix-FFN.
+        drop_rate (float): Dropout after the output projection and in the
+            Mix-FFN.
+        qkv_bias (bool): Bias of the q, k, v and output projections.
+        act_cfg (dict): Activation of the Mix-FFN.
+        norm_cfg (dict): Token normalisation (the release: LN, eps 1e-6).
         init_cfg (dict, optional): mmengine initialisation config.
     """
 
     def __init__(self,
                  *,
                  embed_dims: int,
+                 num_heads: int = 2,
                  temperature: float = 0.1,
+                 mlp_ratio: int = 4,
+                 drop_rate: float = 0.1,
+                 qkv_bias: bool = False,
+                 act_cfg: dict = dict(type='GELU'),
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if embed_dims <= 0:
-            raise ValueError(f'embed_dims must be positive, got {embed_dims}')
+        if not is_int(embed_dims) or embed_dims <= 0:
+            raise ValueError(
+                f'embed_dims must be a positive int, got {embed_dims!r}')
+        check_num_heads(embed_dims, num_heads, type(self).__name__)
         if not temperature > 0:
             raise ValueError(f'temperature must be > 0, got {temperature!r}')
+        if not (is_int(mlp_ratio) and mlp_ratio > 0):
+            raise ValueError(
+                f'mlp_ratio must be a positive int, got {mlp_ratio!r}')
         self.embed_dims = embed_dims
+        self.num_heads = num_heads
         self.temperature = temperature
-        self.q = nn.Linear(embed_dims, embed_dims)
-        self.k = nn.Linear(embed_dims, embed_dims)
-        self.v = nn.Linear(embed_dims, embed_dims)
-        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.q = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
+        self.k = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
+        self.v = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
+        self.proj_drop = nn.Dropout(drop_rate)
+        self.norm2 = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.ffn = MixFFN(
+            embed_dims=embed_dims,
+            feedforward_channels=mlp_ratio * embed_dims,
+            act_cfg=act_cfg,
+            ffn_drop=drop_rate)
 
-    def forward(
-            self, query: torch.Tensor, support: torch.Tensor,
-            support_mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, query: torch.Tensor, hw_shape: Tuple[int, int],
+                support: torch.Tensor, support_mask: torch.Tensor
+                ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Match ``query`` (B, Nq, C) to ``support`` (B, Ns, C).
 
         Args:
-            query (Tensor): Query tokens (B, Nq, C).
+            query (Tensor): Query tokens (B, Nq, C) of an ``hw_shape`` grid.
+            hw_shape (tuple[int, int]): (H, W) of the query grid.
             support (Tensor): Support tokens of all shots (B, Ns, C).
             support_mask (Tensor): Foreground weight of each support token
                 (B, Ns).
 
         Returns:
-            tuple[Tensor, Tensor]: The matched features (B, Nq, C) and the
-            correlation map (B, Nq).
+            tuple[Tensor, Tensor]: The updated query tokens (B, Nq, C) and
+            the correlation map (B, Nq), averaged over the heads.
         """
+        b, nq, c = query.shape
+        if nq != hw_shape[0] * hw_shape[1]:
+            raise ValueError(f'{nq} query tokens do not match hw_shape='
+                             f'{tuple(hw_shape)}')
+        h = self.num_heads
+        y, z = self.norm1(query), self.norm1(support)
+
+        def heads(x: torch.Tensor) -> torch.Tensor:
+            # (B, N, C) -> (B, heads, N, d) -> (B*heads, N, d)
+            return split_heads(x, h).flatten(0, 1)
+
         out, corr, _ = inverse_softmax_matching(
-            self.q(query),
-            self.k(support),
-            self.v(support),
-            support_mask,
+            heads(self.q(y)),
+            heads(self.k(z)),
+            heads(self.v(z)),
+            support_mask.repeat_interleave(h, dim=0),
             temperature=self.temperature)
-        return self.proj(out), corr
+        # (B*heads, Nq, d) -> (B, heads, Nq, d) -> (B, Nq, C)
+        out = merge_heads(out.reshape(b, h, nq, c // h))
+        x = query + self.proj_drop(self.proj(out))
+        x = self.ffn(self.norm2(x), hw_shape, identity=x)
+        # (B*heads, Nq) -> (B, heads, Nq) -> mean over the heads
+        return x, corr.reshape(b, h, nq).mean(dim=1)

@@ -30,21 +30,27 @@ def masked_average_pooling(feats: torch.Tensor,
     return (feats * mask).sum(dim=(2, 3)) / area
 
 
-def prior_map(query_feat: torch.Tensor, support_feat: torch.Tensor,
-              support_mask: torch.Tensor) -> torch.Tensor:
+def prior_map(query_feat: torch.Tensor,
+              support_feat: torch.Tensor,
+              support_mask: torch.Tensor,
+              *,
+              normalize: bool = True) -> torch.Tensor:
     """Training-free prior of PFENet-style few-shot segmentors.
 
     For every query position: the highest cosine similarity to the masked
-    support features, min-max normalised per image and shot, then averaged
+    support features, min-max normalised per image and shot (PFENet;
+    HDMNet's release leaves it out: ``normalize=False``), then averaged
     over the K shots.
 
     Args:
         query_feat (Tensor): High-level query features (B, C, h, w).
         support_feat (Tensor): High-level support features (B*K, C, h, w).
         support_mask (Tensor): Support foreground weights (B*K, 1, h, w).
+        normalize (bool): Min-max normalise each shot's map.
 
     Returns:
-        Tensor: The prior (B, 1, h, w), in [0, 1].
+        Tensor: The prior (B, 1, h, w); in [0, 1] with ``normalize``, a
+        cosine in [-1, 1] without.
     """
     b, c, h, w = query_feat.shape
     k = support_feat.shape[0] // b
@@ -55,6 +61,8 @@ def prior_map(query_feat: torch.Tensor, support_feat: torch.Tensor,
                     dim=1).reshape(b, k, c, h * w)
     sim = torch.einsum('bcq,bkcs->bkqs', q, s)  # (B, K, Nq, Ns)
     prior = sim.amax(dim=-1)  # (B, K, Nq)
+    if not normalize:
+        return prior.mean(dim=1).reshape(b, 1, h, w)
     low = prior.amin(dim=-1, keepdim=True)
     high = prior.amax(dim=-1, keepdim=True)
     prior = (prior - low) / (high - low + 1e-7)

@@ -105,10 +105,63 @@ def test_module_shapes_and_gradients():
     query = torch.randn(2, 10, 8, requires_grad=True)
     support = torch.randn(2, 12, 8, requires_grad=True)
     mask = (torch.rand(2, 12) > 0.5).float()
-    out, corr = module(query, support, mask)
+    out, corr = module(query, (2, 5), support, mask)
     assert out.shape == (2, 10, 8) and corr.shape == (2, 10)
     (out.sum() + corr.sum()).backward()
     assert query.grad is not None and support.grad is not None
+    # the release's layer: bias-free projections, 2 heads
+    assert module.num_heads == 2
+    assert all(getattr(module, n).bias is None
+               for n in ('q', 'k', 'v', 'proj'))
+
+
+def test_module_is_the_release_layer_written_out():
+    """Shared LN on both sides, per-head cosine scores over the head's own
+    channels divided by the temperature, softmax over the query axis,
+    background columns zeroed, output projection, query residual, Mix-FFN;
+    the correlation map is the per-head masked mean score, averaged over
+    the heads."""
+    torch.manual_seed(0)
+    module = InverseSoftmaxMatching(embed_dims=8, num_heads=2,
+                                    temperature=0.1).eval()
+    query, support = torch.randn(2, 6, 8), torch.randn(2, 5, 8)
+    mask = torch.tensor([[1., 0., 1., 1., 0.], [0., 1., 1., 0., 1.]])
+    y, z = module.norm1(query), module.norm1(support)
+    q, k, v = module.q(y), module.k(z), module.v(z)
+    outs, corrs = [], []
+    for h in range(2):
+        sl = slice(4 * h, 4 * h + 4)
+        scores = F.normalize(q[..., sl], dim=-1) @ F.normalize(
+            k[..., sl], dim=-1).transpose(1, 2) / 0.1  # (B, Nq, Ns)
+        attn = scores.softmax(dim=1) * mask[:, None]
+        outs.append(attn @ v[..., sl])
+        corrs.append((scores * mask[:, None]).sum(-1) / mask.sum(-1)[:, None])
+    x = query + module.proj(torch.cat(outs, dim=-1))
+    expected = module.ffn(module.norm2(x), (2, 3), identity=x)
+    out, corr = module(query, (2, 3), support, mask)
+    torch.testing.assert_close(out, expected)
+    torch.testing.assert_close(corr, (corrs[0] + corrs[1]) / 2)
+
+
+def test_module_bad_options_and_inputs():
+    with pytest.raises(ValueError, match='num_heads'):
+        InverseSoftmaxMatching(embed_dims=8, num_heads=3)
+    with pytest.raises(ValueError, match='temperature'):
+        InverseSoftmaxMatching(embed_dims=8, temperature=0.0)
+    with pytest.raises(ValueError, match='mlp_ratio'):
+        InverseSoftmaxMatching(embed_dims=8, mlp_ratio=0)
+    module = InverseSoftmaxMatching(embed_dims=8)
+    with pytest.raises(ValueError, match='hw_shape'):
+        module(torch.randn(1, 6, 8), (2, 2), torch.randn(1, 4, 8),
+               torch.ones(1, 4))
+
+
+def test_efficient_self_attention_without_bias():
+    layer = EfficientSelfAttention(
+        embed_dims=8, num_heads=2, sr_ratio=2, qkv_bias=False)
+    assert layer.q.bias is None and layer.kv.bias is None
+    assert layer.proj.bias is None
+    assert layer.sr.bias is not None  # the reduction conv keeps its bias
 
 
 @pytest.mark.parametrize('sr_ratio,hw', [(1, (4, 5)), (2, (4, 5)),

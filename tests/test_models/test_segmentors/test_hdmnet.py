@@ -20,7 +20,13 @@ BACKBONE = dict(
     out_indices=(1, 2, 3),
     dilations=(1, 1, 2, 4),
     strides=(1, 2, 1, 1))
-CFG = dict(type='HDMNet', backbone=BACKBONE, reduce_dim=16, embed_dims=16)
+HEAD = dict(type='HDMNetHead', in_channels=16, channels=32, num_priors=1)
+CFG = dict(type='HDMNet', backbone=BACKBONE, reduce_dim=16, decode_head=HEAD)
+# with a base learner: two priors (its PSP features and layer4)
+ENS = dict(
+    decode_head=dict(HEAD, num_priors=2),
+    base_learner=None,
+    base_learner_classes=None)
 # layer4 of the tiny backbone has 8 * 8 = 64 channels
 BASE_LEARNER = dict(
     type='PSPHead',
@@ -28,9 +34,11 @@ BASE_LEARNER = dict(
     in_index=2,
     channels=8,
     pool_scales=(1, 2),
+    norm_cfg=dict(type='BN'),
     num_classes=4)
 # dataset class ids of its channels 1, 2, 3
 BASE_CLASSES = [1, 3, 5]
+ENS.update(base_learner=BASE_LEARNER, base_learner_classes=BASE_CLASSES)
 
 
 def _samples(batch, shot, size=64, ori_shape=None, padding=(0, 0, 0, 0),
@@ -74,9 +82,11 @@ def test_loss_is_finite_and_trains_only_the_head(shot):
     assert isinstance(model, HDMNet)
     assert not model.backbone.training  # frozen: stays in eval mode
     losses = model.loss(_inputs(2, shot), _samples(2, shot))
-    assert set(losses) == {'loss_ce', 'loss_meta', 'loss_distill'}
-    assert all(torch.isfinite(v) and v.dim() == 0 for v in losses.values())
-    sum(losses.values()).backward()
+    # no base learner: the meta prediction is the output, one CE
+    assert set(losses) == {'loss_meta', 'acc_seg', 'loss_distill'}
+    assert all(torch.isfinite(v).all() for v in losses.values())
+    assert losses['loss_meta'].dim() == losses['loss_distill'].dim() == 0
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
     for name, p in model.named_parameters():
         if name.startswith('backbone.'):
             assert not p.requires_grad and p.grad is None, name
@@ -158,19 +168,24 @@ def test_support_background_does_not_matter():
 
 
 def test_base_learner_ensemble_is_frozen_and_trains_the_gate():
-    model = _build(base_learner=BASE_LEARNER,
-                   base_learner_classes=BASE_CLASSES).train()
+    model = _build(**ENS).train()
     assert not model.base_learner.training
+    # the release fixes the BatchNorms only: the base learner's dropout
+    # follows the train mode
+    assert model.base_learner.dropout.training
+    assert not model.base_learner.bottleneck.norm.training
     losses = model.loss(_inputs(2, 1), _samples(2, 1))
+    assert set(losses) == {'loss_ce', 'loss_meta', 'acc_seg', 'loss_distill'}
     assert all(torch.isfinite(v) for v in losses.values())
-    sum(losses.values()).backward()
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
     for name, p in model.named_parameters():
         if name.startswith(('backbone.', 'base_learner.')):
             assert p.grad is None, name
         else:
             assert p.grad is not None, f'no gradient for {name}'
-    assert model.gate.weight.grad.abs().sum() > 0
-    assert model.merge.weight.grad.abs().sum() > 0
+    assert model.ensemble.gate.weight.grad.abs().sum() > 0
+    assert model.ensemble.merge.weight.grad.abs().sum() > 0
+    assert model.ensemble.gate.bias is None  # bias-free, as the release
     model.eval()
     samples = _samples(2, 1)
     for sample in samples:
@@ -184,75 +199,88 @@ def _ensemble_case():
     """A model whose merge passes p_base through as the background
     channel, and base logits with softmax (0.1, 0.2, 0.3, 0.4) at every
     position."""
-    model = _build(base_learner=BASE_LEARNER,
-                   base_learner_classes=BASE_CLASSES)
+    model = _build(**ENS)
     with torch.no_grad():
-        model.merge.weight.copy_(torch.tensor([0., 1.]).view(1, 2, 1, 1))
+        model.ensemble.merge.weight.copy_(
+            torch.tensor([0., 1.]).view(1, 2, 1, 1))
     base = torch.tensor([0.1, 0.2, 0.3, 0.4]).log().view(1, 4, 1, 1)
-    model.base_learner.forward = lambda feats: base.expand(
-        feats[0].shape[0], 4, 3, 3)
+    model.base_learner.cls_seg = lambda x: base.expand(x.shape[0], 4, 3, 3)
     feats = [torch.rand(4, 2, 3, 3) for _ in range(3)]  # B = 2, K = 1
-    return model, torch.zeros(2, 2, 3, 3), feats
+    psp = torch.rand(2, 8, 3, 3)
+    return model, torch.zeros(2, 2, 3, 3), psp, feats
 
 
 def test_ensemble_leaves_the_training_class_out_of_p_base():
-    model, meta, feats = _ensemble_case()
+    model, meta, psp, feats = _ensemble_case()
     samples = _samples(2, 1)  # class 3: channel 2 of BASE_CLASSES
     model.train()
-    out = model._ensemble(meta, feats, 2, samples)
+    out = model._ensemble(meta, psp, feats, 2, samples)
     # base channels 1-3 minus the episode's own channel 2: 0.2 + 0.4
     torch.testing.assert_close(out[:, 0], torch.full((2, 3, 3), 0.6))
     model.eval()
     for sample in samples:
         sample.set_metainfo(dict(class_id=2))
-    out = model._ensemble(meta, feats, 2, samples)
+    out = model._ensemble(meta, psp, feats, 2, samples)
     # test episode: all base channels, 1 - p(background)
     torch.testing.assert_close(out[:, 0], torch.full((2, 3, 3), 0.9))
 
 
 def test_ensemble_rejects_episode_classes_against_the_base_classes():
-    model, meta, feats = _ensemble_case()
+    model, meta, psp, feats = _ensemble_case()
     samples = _samples(2, 1)
     model.eval()  # class 3 is a base class: not a test episode
     with pytest.raises(ValueError, match=r'test episode classes \[3\]'):
-        model._ensemble(meta, feats, 2, samples)
+        model._ensemble(meta, psp, feats, 2, samples)
     model.train()
     for sample in samples:
         sample.set_metainfo(dict(class_id=2))  # not a base class
     with pytest.raises(ValueError, match=r'\[2\] not in base_learner_classes'):
-        model._ensemble(meta, feats, 2, samples)
+        model._ensemble(meta, psp, feats, 2, samples)
 
 
 @pytest.mark.parametrize('kw, match', [
     (dict(base_learner=BASE_LEARNER), 'go together'),
     (dict(base_learner_classes=[1, 3, 5]), 'go together'),
-    (dict(base_learner=BASE_LEARNER, base_learner_classes=[1, 3]),
-     'must be 3 distinct'),
-    (dict(base_learner=BASE_LEARNER, base_learner_classes=[1, 3, 3]),
-     'must be 3 distinct'),
-    (dict(base_learner=BASE_LEARNER, base_learner_classes=[1, -3, 5]),
-     'must be 3 distinct'),
+    (dict(ENS, base_learner_classes=[1, 3]), 'must be 3 distinct'),
+    (dict(ENS, base_learner_classes=[1, 3, 3]), 'must be 3 distinct'),
+    (dict(ENS, base_learner_classes=[1, -3, 5]), 'must be 3 distinct'),
+    (dict(ENS, decode_head=HEAD), r'decode_head.num_priors=1 .* 2 prior'),
+    (dict(ENS, loss_decode=dict(type='CrossEntropyLoss',
+                                loss_name='loss_meta')), 'distinct loss_name'),
 ])
 def test_bad_base_learner_classes(kw, match):
     with pytest.raises(ValueError, match=match):
         _build(**kw)
 
 
+def test_base_learner_must_be_a_psp_head():
+    fcn = dict(type='FCNHead', in_channels=64, in_index=2, channels=8,
+               num_classes=4)
+    with pytest.raises(TypeError, match='PSPHead.*FCNHead'):
+        _build(**dict(ENS, base_learner=fcn))
+
+
 def test_unfrozen_backbone_gets_gradients():
     model = _build(freeze_backbone=False).train()
     assert model.backbone.training
     losses = model.loss(_inputs(2, 1), _samples(2, 1))
-    sum(losses.values()).backward()
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
     assert all(p.grad is not None for p in model.backbone.parameters())
 
 
 @pytest.mark.parametrize('update,text', [
-    (dict(num_heads=(2, 4)), 'num_heads'),
-    (dict(sr_ratios=(4, 2)), 'sr_ratios'),
-    (dict(depths=(2, 2)), 'depths'),
-    (dict(num_heads=(2, 3, 8)), 'embed_dims'),
-    (dict(temperature=0.0), 'temperature'),
-    (dict(loss_meta=dict(type='CrossEntropyLoss')), 'loss_name'),
+    (dict(decode_head=dict(HEAD, num_heads=(2, 4))), 'num_heads'),
+    (dict(decode_head=dict(HEAD, sr_ratios=(4, 2))), 'sr_ratios'),
+    (dict(decode_head=dict(HEAD, depths=(2, 2))), 'depths'),
+    (dict(decode_head=dict(HEAD, num_heads=(2, 3, 8))), 'embed_dims'),
+    (dict(decode_head=dict(HEAD, temperature=0.0)), 'temperature'),
+    (dict(decode_head=dict(HEAD, num_priors=2)), 'decode_head.num_priors'),
+    (dict(decode_head=dict(HEAD, loss_distill=dict(
+        type='CorrelationDistillationLoss', loss_name='loss_meta'))),
+     'loss_distill'),
+    (dict(support_mask_mode='area'), 'support_mask_mode'),
+    (dict(proj_dropout=1.0), 'proj_dropout'),
+    (dict(reduce_dim=0), 'reduce_dim'),
     (dict(backbone=dict(BACKBONE, out_indices=(1, 2))), 'backbone'),
     (dict(test_cfg=dict(mode='slide')), 'whole'),
     (dict(bogus=1), 'bogus'),
@@ -280,14 +308,14 @@ def test_distillation_direction():
     model = _build().train()
     inputs, samples = _inputs(1, 1), _samples(1, 1)
     seen = []
-    original = model.loss_distill.forward
+    original = model.decode_head.loss_distill.forward
 
     def record(student, teacher, **kw):
         seen.append((tuple(student.shape), tuple(teacher.shape),
                      teacher.is_floating_point()))
         return original(student, teacher, **kw)
 
-    model.loss_distill.forward = record
+    model.decode_head.loss_distill.forward = record
     model.loss(inputs, samples)
     assert seen == [((1, 1, 8, 8), (1, 1, 4, 4), True),
                     ((1, 1, 4, 4), (1, 1, 2, 2), True),

@@ -35,6 +35,26 @@ def test_prior_map():
     assert k1[0, 0, 0, 0] == pytest.approx(1.0)
 
 
+def test_prior_map_without_normalisation_is_the_best_cosine():
+    """HDMNet's release: the highest cosine to a masked support position,
+    not min-max normalised, averaged over the shots."""
+    query = torch.tensor([[[[1.0, 0.0]], [[0.0, 1.0]]]])  # (1, 2, 1, 2)
+    # shot 0: positions (1, 0) and (1, 1) (the second masked out);
+    # shot 1: positions (-1, 0) and (0.6, 0.8)
+    support = torch.tensor([[[[1.0, 1.0]], [[0.0, 1.0]]],
+                            [[[-1.0, 0.6]], [[0.0, 0.8]]]])
+    mask = torch.tensor([[[[1.0, 0.0]]], [[[1.0, 1.0]]]])
+    prior = prior_map(query, support, mask, normalize=False)
+    # query (1, 0): shot 0 -> 1, shot 1 -> max(-1, 0.6) = 0.6
+    # query (0, 1): shot 0 -> max(0, 0 (masked)) = 0, shot 1 -> 0.8
+    torch.testing.assert_close(prior, torch.tensor([[[[0.8, 0.4]]]]))
+    # PFENet's min-max per shot: shot 0 (1, 0) -> (1, 0), shot 1
+    # (0.6, 0.8) -> (0, 1)
+    normalised = prior_map(query, support, mask)
+    torch.testing.assert_close(normalised, torch.tensor([[[[0.5, 0.5]]]]),
+                               atol=1e-6, rtol=0)
+
+
 def test_gram_distance():
     torch.manual_seed(0)
     query = torch.randn(2, 4, 3, 3)
