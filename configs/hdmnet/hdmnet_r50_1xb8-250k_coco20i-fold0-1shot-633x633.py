@@ -21,7 +21,48 @@ fold, shot = 0, 1
 crop_size = (633, 633)
 max_iters = 250000
 batch_size = 8
-model = dict(data_preprocessor=dict(size=crop_size, shot=shot))
+# The published model (HDMNet's release): the frozen backbone and the
+# base learner are BAM's PSPNet-R50 (deep stem of 128 channels) trained on the
+# fold's base classes plus background; its PSP features give the second
+# prior and its prediction the base-learner ensemble. Convert BAM's
+# checkpoint with
+#   python tools/model_converters/hdmnet2mmseg.py BAM_PSPNET.pth \
+#       checkpoints/bam_pspnet_r50_coco20i-fold0.pth --pspnet
+# or a released HDMNet checkpoint (backbone and base learner included) with
+#   python tools/model_converters/hdmnet2mmseg.py HDMNET.pth hdmnet.pth \
+#       --config THIS_CONFIG
+# and pass `--cfg-options load_from=hdmnet.pth` to tools/test.py.
+base_checkpoint = 'checkpoints/bam_pspnet_r50_coco20i-fold0.pth'
+model = dict(
+    data_preprocessor=dict(size=crop_size, shot=shot),
+    backbone=dict(
+        stem_channels=128,
+        init_cfg=dict(
+            _delete_=True,
+            type='Pretrained',
+            checkpoint=base_checkpoint,
+            prefix='backbone.')),
+    decode_head=dict(num_priors=2),
+    # class ids of the base learner's channels 1..60 (the fold's base
+    # classes in id order; channel 0 is background)
+    base_learner_classes=
+    [2, 3, 4, 6, 7, 8, 10, 11, 12, 14, 15, 16, 18, 19, 20, 22, 23, 24, 26, 27,
+     28, 30, 31, 32, 34, 35, 36, 38, 39, 40, 42, 43, 44, 46, 47, 48, 50, 51,
+     52, 54, 55, 56, 58, 59, 60, 62, 63, 64, 66, 67, 68, 70, 71, 72, 74, 75,
+     76, 78, 79, 80],
+    base_learner=dict(
+        type='PSPHead',
+        in_channels=2048,
+        in_index=2,
+        channels=512,
+        pool_scales=(1, 2, 3, 6),
+        dropout_ratio=0.1,
+        num_classes=61,
+        norm_cfg=dict(type='BN', requires_grad=False),
+        align_corners=True,
+        init_cfg=dict(
+            type='Pretrained', checkpoint=base_checkpoint,
+            prefix='decode_head.')))
 train_dataloader = dict(
     batch_size=batch_size,
     dataset=dict(
