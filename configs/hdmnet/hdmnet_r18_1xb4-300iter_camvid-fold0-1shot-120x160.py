@@ -28,7 +28,9 @@ max_iters = 300
 batch_size = 4
 model = dict(
     data_preprocessor=dict(size=crop_size, shot=shot),
-    backbone=dict(depth=18, init_cfg=None),
+    # contract_dilation as mmseg's PSPNet, whose backbone the pspbase
+    # configs load (the release's ResNet does not contract)
+    backbone=dict(depth=18, contract_dilation=True, init_cfg=None),
     reduce_dim=128)
 train_dataloader = dict(
     batch_size=batch_size,

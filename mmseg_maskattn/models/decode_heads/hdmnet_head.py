@@ -293,7 +293,7 @@ class HDMNetHead(BaseDecodeHead):
                                                s_mask)
             # (B, h*w, C) -> (B, C, h, w)
             matched = q_tokens.transpose(1, 2).reshape(b, c, h, w)
-            level_priors = resize(
+            level_priors = F.interpolate(
                 priors, size=(h, w), mode='bilinear', align_corners=True)
             merged.append(self.match_convs[i](
                 torch.cat([matched, level_priors], dim=1)))

@@ -196,7 +196,8 @@ class HDMNet(BaseFewShotSegmentor):
         if self.support_mask_mode == 'fraction':
             mask = self._cell_fraction(fg, size)
             return mask, mask
-        return (resize(fg, size=size, mode='bilinear', align_corners=True),
+        return (F.interpolate(
+            fg, size=size, mode='bilinear', align_corners=True),
                 F.interpolate(fg, size=size, mode='nearest'))
 
     def _psp_features(self, feats: List[torch.Tensor]) -> torch.Tensor:
