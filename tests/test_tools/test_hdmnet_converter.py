@@ -8,6 +8,7 @@ classifier of BAM's PSPNet, the projections and merges, the transformer);
 the test builds a random checkpoint with exactly those keys, converts it and
 loads it strictly into the published config's model.
 """
+import math
 import subprocess
 import sys
 
@@ -252,3 +253,54 @@ def test_command_line(tmp_path):
          '--pspnet'], capture_output=True, text=True, cwd=REPO_ROOT)
     assert proc.returncode != 0
     assert 'unknown BAM PSPNet key: base_learnear.2.weight' in proc.stderr
+
+
+def _realistic(shapes, seed=0):
+    """Random weights that keep a 50-layer network's activations of order
+    one: He-scaled convs / linears, BN and LN near identity."""
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for key, shape in shapes.items():
+        if key.endswith('num_batches_tracked'):
+            out[key] = torch.tensor(0)
+        elif key.endswith('running_var'):
+            out[key] = 0.5 + torch.rand(shape, generator=g)
+        elif len(shape) >= 2:
+            fan_in = math.prod(shape[1:])
+            out[key] = torch.randn(shape, generator=g) / math.sqrt(fan_in)
+        elif key.endswith('weight'):
+            out[key] = 1 + 0.1 * torch.randn(shape, generator=g)
+        else:  # biases and running means
+            out[key] = 0.1 * torch.randn(shape, generator=g)
+    return out
+
+
+def test_converted_model_predicts_as_the_release():
+    """Our model with converted weights gives the release's prediction on
+    the same episode (the release's forward written out in
+    tests/test_models/_hdmnet_release.py). 137x137 images give an 18x18
+    feature grid, which the first stage's key reduction (4) does not
+    divide: the release's strided conv drops the remainder, and so does
+    ours."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
+    from tests.test_models._hdmnet_release import release_forward
+
+    sd = _realistic(hdmnet_shapes())
+    model = hdmnet2mmseg.load_into_config(hdmnet2mmseg.convert_hdmnet(sd),
+                                          CONFIG).eval()
+    g = torch.Generator().manual_seed(1)
+    query = torch.randn(1, 3, 137, 137, generator=g)
+    support = torch.randn(1, 3, 137, 137, generator=g)
+    label = torch.zeros(1, 137, 137, dtype=torch.long)
+    label[:, 30:100, 40:110] = 1
+    label[:, :5] = 255
+    sample = SegDataSample(gt_support_seg=PixelData(data=label))
+    sample.set_metainfo(dict(class_id=1, shot=1))  # novel in fold 0
+    with torch.no_grad():
+        ours = model._forward(torch.stack([query, support], dim=1),
+                              [sample])
+    expected = release_forward(sd, query, support, label)
+    assert ours.shape == expected.shape == (1, 2, 18, 18)
+    torch.testing.assert_close(ours, expected, rtol=1e-4, atol=1e-5)

@@ -96,6 +96,8 @@ class HDMNetHead(BaseDecodeHead):
         mlp_ratio (int): Hidden width ratio of the Mix-FFNs.
         drop_rate (float): Dropout of the transformer layers.
         qkv_bias (bool): Bias of the attention projections.
+        sr_pad (bool): Pad a grid to a multiple of the key reduction (ours;
+            False: the release's strided conv, which drops the remainder).
         temperature (float): Temperature of the matching scores.
         num_priors (int): Channels P of the prior maps.
         support_mask_mode (str): How the support masks reach a level:
@@ -127,6 +129,7 @@ class HDMNetHead(BaseDecodeHead):
                  mlp_ratio: int = 4,
                  drop_rate: float = 0.1,
                  qkv_bias: bool = False,
+                 sr_pad: bool = False,
                  temperature: float = 0.1,
                  num_priors: int = 2,
                  support_mask_mode: str = 'nearest',
@@ -189,6 +192,7 @@ class HDMNetHead(BaseDecodeHead):
                     mlp_ratio=mlp_ratio,
                     drop_rate=drop_rate,
                     qkv_bias=qkv_bias,
+                    sr_pad=sr_pad,
                     norm_cfg=attn_norm_cfg) for _ in range(depth))
             for heads, ratio, depth in zip(num_heads, sr_ratios, depths))
         self.stage_norms = ModuleList(

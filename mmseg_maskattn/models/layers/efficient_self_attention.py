@@ -39,7 +39,9 @@ class EfficientSelfAttention(BaseModule):
     divides the attention cost by ``sr_ratio ** 2``. A grid whose side is
     not a multiple of ``sr_ratio`` is zero-padded on the right / bottom
     before the reduction (so a grid smaller than the ratio still gives one
-    key). The attention is :func:`multi_head_attention`
+    key); with ``sr_pad=False`` the reduction is a plain strided conv, as in
+    HDMNet's release, which drops the trailing rows / columns. The
+    attention is :func:`multi_head_attention`
     (:func:`torch.nn.functional.scaled_dot_product_attention`); the Mix-FFN
     (1x1 conv, 3x3 depth-wise conv, GELU, 1x1 conv) is mmseg's
     :class:`~mmseg.models.backbones.mit.MixFFN`.
@@ -54,6 +56,8 @@ class EfficientSelfAttention(BaseModule):
             Mix-FFN.
         qkv_bias (bool): Bias of the query, key/value and output
             projections (HDMNet's release has none).
+        sr_pad (bool): Zero-pad the grid to a multiple of ``sr_ratio``
+            before the reduction (False: no padding, as HDMNet's release).
         act_cfg (dict): Activation of the Mix-FFN.
         norm_cfg (dict): Token normalisation layer.
         init_cfg (dict, optional): mmengine initialisation config.
@@ -68,6 +72,7 @@ class EfficientSelfAttention(BaseModule):
                  attn_drop: float = 0.0,
                  drop_rate: float = 0.0,
                  qkv_bias: bool = True,
+                 sr_pad: bool = True,
                  act_cfg: dict = dict(type='GELU'),
                  norm_cfg: dict = dict(type='LN'),
                  init_cfg=None) -> None:
@@ -80,6 +85,7 @@ class EfficientSelfAttention(BaseModule):
         self.embed_dims = embed_dims
         self.num_heads = num_heads
         self.sr_ratio = sr_ratio
+        self.sr_pad = sr_pad
         self.attn_drop = attn_drop
         self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.q = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
@@ -104,8 +110,15 @@ class EfficientSelfAttention(BaseModule):
             return y
         h, w = hw_shape
         r = self.sr_ratio
-        # (B, H*W, C) -> (B, C, H, W), padded to multiples of r
-        grid = F.pad(nlc_to_nchw(y, hw_shape), (0, (-w) % r, 0, (-h) % r))
+        # (B, H*W, C) -> (B, C, H, W)
+        grid = nlc_to_nchw(y, hw_shape)
+        if self.sr_pad:
+            # padded to multiples of r
+            grid = F.pad(grid, (0, (-w) % r, 0, (-h) % r))
+        elif h < r or w < r:
+            raise ValueError(
+                f'EfficientSelfAttention: a {h}x{w} grid is smaller than '
+                f'sr_ratio={r} without sr_pad; use a larger input')
         # (B, C, H/r, W/r) -> (B, H*W/r^2, C)
         return self.sr_norm(nchw_to_nlc(self.sr(grid)))
 

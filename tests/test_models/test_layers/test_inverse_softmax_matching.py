@@ -187,6 +187,26 @@ def test_efficient_self_attention_matches_explicit_softmax():
     torch.testing.assert_close(layer(x, (2, 3)), expected)
 
 
+def test_efficient_self_attention_without_padding_drops_the_remainder():
+    """sr_pad=False (HDMNet's release): the reduction conv sees the grid as
+    it is, so a 6x5 grid with ratio 4 gives one key from its top-left 4x4
+    block, and the rest of the grid does not reach the keys."""
+    torch.manual_seed(0)
+    layer = EfficientSelfAttention(
+        embed_dims=8, num_heads=2, sr_ratio=4, sr_pad=False).eval()
+    y = torch.randn(1, 30, 8)
+    assert layer._reduced(y, (6, 5)).shape == (1, 1, 8)
+    grid = y.transpose(1, 2).reshape(1, 8, 6, 5).clone()
+    grid[..., 4:, :] = 0
+    grid[..., :, 4:] = 0
+    torch.testing.assert_close(
+        layer._reduced(y, (6, 5)),
+        layer._reduced(grid.flatten(2).transpose(1, 2), (6, 5)))
+    with pytest.raises(ValueError, match='3x5 grid is smaller than '
+                       'sr_ratio=4'):
+        layer._reduced(torch.randn(1, 15, 8), (3, 5))
+
+
 def test_efficient_self_attention_bad_options():
     with pytest.raises(ValueError, match='num_heads'):
         EfficientSelfAttention(embed_dims=8, num_heads=3)
