@@ -9,7 +9,7 @@ https://arxiv.org/abs/2303.14652).
 
 This module provides :func:`fold_novel_classes` / :func:`split_classes`,
 the novel (and base) classes of a fold for the PASCAL-5i, COCO-20i,
-contiguous and explicit split rules, and :func:`eligible_images`, the
+contiguous, interleaved and explicit split rules, and :func:`eligible_images`, the
 images an episode class may use.
 """
 from typing import Dict, Optional, Sequence, Tuple
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 #: Split rules of :func:`fold_novel_classes`.
-SPLIT_RULES = ('pascal', 'coco', 'contiguous', 'explicit')
+SPLIT_RULES = ('pascal', 'coco', 'contiguous', 'interleaved', 'explicit')
 # Fixed fold layouts: (number of eligible classes, number of folds).
 _FIXED_RULES = dict(pascal=(20, 4), coco=(80, 4))
 
@@ -50,6 +50,9 @@ def fold_novel_classes(
       i.e. the 1-based ids ``i+1, i+5, i+9, ..., i+77``;
     - ``'contiguous'``: ``num_folds`` contiguous groups of ``e`` (sizes
       differ by at most one, larger groups first, as ``np.array_split``);
+    - ``'interleaved'``: COCO-20i's rule for any number of classes, fold
+      ``i`` holds ``e[i::num_folds]`` (every fold gets classes from the
+      whole id range, e.g. large and small CamVid classes alike);
     - ``'explicit'``: ``novel_classes`` as given (``fold`` is not used).
 
     Args:
@@ -114,6 +117,8 @@ def fold_novel_classes(
     if len(eligible) < num_folds:
         raise ValueError(f'cannot split {len(eligible)} eligible classes '
                          f'({eligible}) into num_folds={num_folds} folds')
+    if split_rule == 'interleaved':
+        return tuple(eligible[fold::num_folds])
     groups = np.array_split(np.asarray(eligible), num_folds)
     return tuple(int(c) for c in groups[fold])
 

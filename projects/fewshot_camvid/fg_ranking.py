@@ -20,6 +20,13 @@ size:
   model's argmax) and at the best of a grid of thresholds (an oracle
   calibration, chosen on these episodes: an upper bound, not a result).
 
+With ``--priors``, every HDMNet checkpoint also gets rows for its
+training-free prior maps alone (layer4, and the base learner's PSP features
+when it has one): ``p`` is the prior, min-max normalised per episode and
+resized like a prediction. A prior that ranks the foreground while the
+model does not points at the decoder; a prior without signal points at the
+frozen features.
+
 Run from the repository root, with CamVid at data/camvid:
     python projects/fewshot_camvid/fg_ranking.py CKPT --episodes 300
 """
@@ -29,6 +36,7 @@ import os.path as osp
 import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
+from mmseg.models.utils import resize
 from mmseg.registry import DATASETS
 
 import mmseg_maskattn  # noqa: F401
@@ -127,8 +135,31 @@ def summarize(records, thresholds):
         miou_best=float(miou[best]))
 
 
-def run(checkpoint, episodes, seed):
-    """:func:`summarize` of ``episodes`` test episodes of seed ``seed``."""
+PRIOR_SOURCES = ('prior-psp', 'prior-layer4')
+
+
+def prior_probability(model, inputs, data_samples, source):
+    """The prior of ``source`` as a foreground probability map of each
+    query at its original size: min-max normalised per episode, resized
+    and un-padded like a prediction."""
+    priors = model.episode_priors(inputs, data_samples)
+    if source == 'prior-psp' and priors.shape[1] < 2:
+        raise ValueError('prior-psp needs a model with a base learner')
+    p = priors[:, :1] if source == 'prior-psp' else priors[:, -1:]
+    low = p.amin(dim=(2, 3), keepdim=True)
+    high = p.amax(dim=(2, 3), keepdim=True)
+    p = (p - low) / (high - low).clamp(min=1e-12)
+    # (B, 1, h, w) -> two-channel map, resized as the segmentor's predict
+    maps = resize(torch.cat([1 - p, p], dim=1), size=inputs.shape[-2:],
+                  mode='bilinear', align_corners=model.align_corners)
+    samples = model.postprocess_result(maps, data_samples)
+    return [sample.seg_logits.data[1] for sample in samples], samples
+
+
+def run(checkpoint, episodes, seed, source='model'):
+    """:func:`summarize` of ``episodes`` test episodes of seed ``seed``,
+    for the model's prediction or (``source`` in :data:`PRIOR_SOURCES`)
+    for one of its priors."""
     cfg, model = checkpoint_model(checkpoint)
     dataset_cfg = cfg.test_dataloader.dataset
     dataset_cfg.num_episodes = episodes
@@ -142,12 +173,31 @@ def run(checkpoint, episodes, seed):
         for i in range(len(dataset)):
             data = model.data_preprocessor(pseudo_collate([dataset[i]]),
                                            False)
-            sample = model.predict(data['inputs'], data['data_samples'])[0]
-            prob = sample.seg_logits.data.softmax(dim=0)[1]
+            if source == 'model':
+                sample = model.predict(data['inputs'],
+                                       data['data_samples'])[0]
+                prob = sample.seg_logits.data.softmax(dim=0)[1]
+            else:
+                probs, samples = prior_probability(
+                    model, data['inputs'], data['data_samples'], source)
+                prob, sample = probs[0], samples[0]
             label = sample.gt_sem_seg.data[0].long().to(prob.device)
             records.append((int(sample.metainfo['class_id']),
                             episode_scores(prob, label, thresholds)))
     return summarize(records, THRESHOLDS)
+
+
+def _sources(checkpoint, priors):
+    """The rows of a checkpoint: the model, and with ``priors`` the prior
+    maps of an HDMNet."""
+    if not priors:
+        return ['model']
+    cfg, model = checkpoint_model(checkpoint)
+    if not hasattr(model, 'episode_priors'):
+        return ['model']
+    if getattr(model, 'base_learner', None) is None:
+        return ['model', 'prior-layer4']
+    return ['model', *PRIOR_SOURCES]
 
 
 def main():
@@ -155,21 +205,27 @@ def main():
     parser.add_argument('checkpoints', nargs='+')
     parser.add_argument('--episodes', type=int, default=300)
     parser.add_argument('--seed', type=int, default=321)
+    parser.add_argument(
+        '--priors',
+        action='store_true',
+        help="also rank the foreground with an HDMNet's prior maps alone")
     args = parser.parse_args()
     if args.episodes < 1:
         parser.error(f'--episodes must be >= 1, got {args.episodes}')
     lines = [
-        '| checkpoint | AUC | mean p on fg | mean p on bg | episodes with '
-        'fg predicted | mIoU at 0.5 | best threshold | mIoU there |',
-        '|---' * 8 + '|'
+        '| checkpoint | scores | AUC | mean p on fg | mean p on bg | '
+        'episodes with fg predicted | mIoU at 0.5 | best threshold | '
+        'mIoU there |',
+        '|---' * 9 + '|'
     ]
     for ckpt in args.checkpoints:
-        r = run(ckpt, args.episodes, args.seed)
-        lines.append(
-            f"| `{ckpt}` | {r['auc']:.3f} | {r['p_fg']:.3f} | "
-            f"{r['p_bg']:.3f} | {100 * r['any_fg']:.1f}% | "
-            f"{r['miou_05']:.2f} | {r['best_threshold']:.2f} | "
-            f"{r['miou_best']:.2f} |")
+        for source in _sources(ckpt, args.priors):
+            r = run(ckpt, args.episodes, args.seed, source)
+            lines.append(
+                f"| `{ckpt}` | {source} | {r['auc']:.3f} | {r['p_fg']:.3f} | "
+                f"{r['p_bg']:.3f} | {100 * r['any_fg']:.1f}% | "
+                f"{r['miou_05']:.2f} | {r['best_threshold']:.2f} | "
+                f"{r['miou_best']:.2f} |")
     print(f'{args.episodes} test episodes, seed {args.seed}\n')
     print('\n'.join(lines))
 

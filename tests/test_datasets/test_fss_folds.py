@@ -37,6 +37,16 @@ def test_contiguous_and_explicit_folds():
         for f in range(3)
     ]
     assert folds == [(0, 1, 2, 3), (4, 5, 6, 7), (8, 9, 10)]
+    # COCO-20i's rule for any class count: CamVid's 11 classes in 3 folds
+    folds = [
+        fold_novel_classes(
+            range(11), split_rule='interleaved', fold=f, num_folds=3)
+        for f in range(3)
+    ]
+    assert folds == [(0, 3, 6, 9), (1, 4, 7, 10), (2, 5, 8)]
+    assert fold_novel_classes(range(1, 81), split_rule='interleaved',
+                              fold=2) == fold_novel_classes(
+                                  range(1, 81), split_rule='coco', fold=2)
     assert fold_novel_classes([1, 2, 3],
                               split_rule='explicit',
                               novel_classes=[3, 1]) == (1, 3)

@@ -65,3 +65,34 @@ def test_bad_input_is_named():
         study.summarize([(3, study.episode_scores(
             torch.zeros(1, 2), torch.tensor([[1, 0]]),
             torch.tensor([0.3, 0.8])))], (0.3, 0.8))
+
+
+def test_prior_rows_rank_the_episode_by_the_prior_alone():
+    """--priors: p is an HDMNet's layer4 prior, min-max normalised per
+    episode and brought to the original image size like a prediction."""
+    import sys
+    sys.path.insert(0, 'tests/test_models/test_segmentors')
+    try:
+        import test_hdmnet as tiny
+    finally:
+        sys.path.pop(0)
+    study = load_script('fewshot_camvid/fg_ranking.py')
+    model = tiny._build().eval()
+    inputs = tiny._inputs(1, 1)
+    samples = tiny._samples(1, 1, ori_shape=(32, 32))
+    with torch.no_grad():
+        probs, out = study.prior_probability(model, inputs, samples,
+                                             'prior-layer4')
+        prior = model.episode_priors(inputs, samples)[0, -1]
+    p = probs[0]
+    assert p.shape == (32, 32)
+    assert out[0].pred_sem_seg.data.shape == (1, 32, 32)
+    assert p.min() >= 0 and p.max() <= 1
+    # the highest prior cell is where p is highest (order is kept)
+    cell = divmod(int(prior.argmax()), prior.shape[1])
+    peak = divmod(int(p.argmax()), p.shape[1])
+    assert abs(peak[0] // 4 - cell[0]) <= 1 and abs(peak[1] // 4 -
+                                                    cell[1]) <= 1
+    with pytest.raises(ValueError, match='prior-psp needs a model with a '
+                       'base learner'):
+        study.prior_probability(model, inputs, samples, 'prior-psp')

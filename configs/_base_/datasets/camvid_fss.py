@@ -34,6 +34,9 @@ test_pipeline = [
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadAnnotations'),
 ]
+# split_rule='interleaved' (COCO-20i style, fold i = class ids i, i+3, ...)
+# mixes large and small classes in every fold; 'contiguous' puts the four
+# large ones (Sky .. Road) in fold 0
 fss_settings = dict(
     type='EpisodicDataset',
     split_rule='contiguous',

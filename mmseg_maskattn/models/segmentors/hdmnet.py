@@ -211,6 +211,30 @@ class HDMNet(BaseFewShotSegmentor):
             x = bottleneck.conv(x)
             return bottleneck.norm(x) if bottleneck.with_norm else x
 
+    def _priors(self, feats: List[torch.Tensor], psp: Optional[torch.Tensor],
+                prior_mask: torch.Tensor, b: int) -> torch.Tensor:
+        """The training-free priors (B, P, h, w): from the PSP features
+        ``psp`` (with a base learner) and from layer4, unnormalised."""
+        high = [feats[2]] if psp is None else [psp, feats[2]]
+        return torch.cat([
+            prior_map(f[:b], f[b:], prior_mask, normalize=False)
+            for f in high
+        ], dim=1)
+
+    def episode_priors(self, inputs: torch.Tensor,
+                       data_samples: SampleList) -> torch.Tensor:
+        """The priors (B, P, h, w) of an episode batch alone, without the
+        meta learner: channel 0 from the PSP features when there is a base
+        learner, the last from layer4. A diagnostic (how much of the
+        novel foreground the frozen features find without training)."""
+        query, supports, support_fg, _ = self._episode(inputs, data_samples)
+        b = query.shape[0]
+        feats = self.extract_feat(torch.cat([query, supports * support_fg]))
+        psp = None if self.base_learner is None else self._psp_features(
+            feats)
+        _, prior_mask = self._masks(support_fg, feats[0].shape[2:])
+        return self._priors(feats, psp, prior_mask, b)
+
     def _forward_episode(
             self, inputs: torch.Tensor,
             data_samples: SampleList) -> Dict[str, object]:
@@ -234,15 +258,10 @@ class HDMNet(BaseFewShotSegmentor):
         s_proto = masked_average_pooling(s_mid, proto_mask)  # (B*K, C)
         # (B*K, C) -> (B, K, C) -> mean over the shots -> (B, C)
         q_proto = s_proto.reshape(b, k, -1).mean(dim=1)
-        high = [feats[2]]
         psp = None
         if self.base_learner is not None:
             psp = self._psp_features(feats)
-            high = [psp, feats[2]]
-        priors = torch.cat([
-            prior_map(f[:b], f[b:], prior_mask, normalize=False)
-            for f in high
-        ], dim=1)  # (B, P, h, w)
+        priors = self._priors(feats, psp, prior_mask, b)  # (B, P, h, w)
         q_in = torch.cat([
             q_mid, q_proto[..., None, None].expand_as(q_mid),
             self.prior_scale * priors

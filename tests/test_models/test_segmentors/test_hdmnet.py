@@ -320,3 +320,26 @@ def test_distillation_direction():
     assert seen == [((1, 1, 8, 8), (1, 1, 4, 4), True),
                     ((1, 1, 4, 4), (1, 1, 2, 2), True),
                     ((1, 1, 2, 2), (1, 64, 64), False)]
+
+
+def test_episode_priors_are_the_unnormalised_best_cosines():
+    """The priors alone: layer4 without a base learner; PSP features and
+    layer4 with one, as fed to the query merge."""
+    from mmseg_maskattn.models.utils import prior_map
+    model = _build().eval()
+    inputs, samples = _inputs(2, 1), _samples(2, 1)
+    with torch.no_grad():
+        priors = model.episode_priors(inputs, samples)
+        query, supports, fg, _ = model._episode(inputs, samples)
+        feats = model.extract_feat(torch.cat([query, supports * fg]))
+        mask = torch.nn.functional.interpolate(fg, size=(8, 8),
+                                               mode='nearest')
+        expected = prior_map(feats[2][:2], feats[2][2:], mask,
+                             normalize=False)
+    torch.testing.assert_close(priors, expected)
+    ens = _build(**ENS).eval()
+    s = _samples(2, 1)
+    for sample in s:
+        sample.set_metainfo(dict(class_id=2))
+    with torch.no_grad():
+        assert ens.episode_priors(inputs, s).shape == (2, 2, 8, 8)
