@@ -53,3 +53,10 @@ train_cfg = dict(
 test_cfg = dict(type='MultiSeedTestLoop', seeds=[321, 322, 323, 324, 325])
 default_hooks = dict(
     logger=dict(interval=25), checkpoint=dict(interval=max_iters))
+# FewShotFoldCheckHook refuses folds that contradict a base learner's classes
+# (training episodes of another fold, test episodes of a base class)
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='StrictLoadHook'),
+    dict(type='FewShotFoldCheckHook')
+]

@@ -79,3 +79,10 @@ train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=5000)
 test_cfg = dict(type='MultiSeedTestLoop', seeds=[321, 322, 323, 324, 325])
 default_hooks = dict(checkpoint=dict(interval=5000, max_keep_ckpts=2))
+# FewShotFoldCheckHook refuses folds that contradict a base learner's classes
+# (training episodes of another fold, test episodes of a base class)
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='StrictLoadHook'),
+    dict(type='FewShotFoldCheckHook')
+]

@@ -281,36 +281,32 @@ class HDMNet(BaseFewShotSegmentor):
                           data_samples: SampleList) -> torch.Tensor:
         """``p_base`` (B, 1, h, w) from the base learner's logits
         (B, N, h, w): the probability of a base class other than the
-        episode's own (see the class docstring)."""
+        episode's own in training, of any base class at test (see the
+        class docstring). The fold protocol (test classes are not base
+        classes) is checked by :class:`FewShotFoldCheckHook`, not here."""
+        probs = base.softmax(dim=1)
+        p_base = probs[:, 1:].sum(dim=1, keepdim=True)
+        if not self.training:
+            return p_base
         class_ids = []
         for i, sample in enumerate(data_samples):
             if 'class_id' not in sample.metainfo:
                 raise KeyError(f'data_samples[{i}] has no class_id in its '
                                'metainfo (the base-learner ensemble needs '
-                               'the episode class)')
+                               'the episode class in training)')
             class_ids.append(int(sample.metainfo['class_id']))
-        listed = [c for c in class_ids if c in self.base_channel]
-        if self.training and len(listed) != len(class_ids):
+        unknown = sorted(set(class_ids) - set(self.base_channel))
+        if unknown:
             raise ValueError(
-                f'training episode classes {class_ids}: '
-                f'{sorted(set(class_ids) - set(listed))} not in '
-                f'base_learner_classes {list(self.base_channel)}')
-        if not self.training and listed:
-            raise ValueError(
-                f'test episode classes {sorted(set(listed))} are base '
-                f'learner classes (base_learner_classes '
-                f'{list(self.base_channel)}): the ensemble would mark the '
-                'target as background; check the fold')
-        probs = base.softmax(dim=1)
-        p_base = probs[:, 1:].sum(dim=1, keepdim=True)
-        if self.training:
-            b, _, h, w = probs.shape
-            channel = torch.tensor([self.base_channel[c] for c in class_ids],
-                                   device=probs.device)
-            # (B,) -> (B, 1, h, w): each episode's own base channel
-            own = probs.gather(1, channel.view(b, 1, 1, 1).expand(b, 1, h, w))
-            p_base = p_base - own
-        return p_base
+                f'training episode classes {unknown} have no base learner '
+                f'channel (base_learner_classes {list(self.base_channel)}); '
+                'FewShotFoldCheckHook checks the folds before training')
+        b, _, h, w = probs.shape
+        channel = torch.tensor([self.base_channel[c] for c in class_ids],
+                               device=probs.device)
+        # (B,) -> (B, 1, h, w): each episode's own base channel
+        own = probs.gather(1, channel.view(b, 1, 1, 1).expand(b, 1, h, w))
+        return p_base - own
 
     def _ensemble(self, meta_logits: torch.Tensor, psp: torch.Tensor,
                   feats: List[torch.Tensor], b: int,

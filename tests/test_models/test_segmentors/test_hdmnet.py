@@ -225,17 +225,51 @@ def test_ensemble_leaves_the_training_class_out_of_p_base():
     torch.testing.assert_close(out[:, 0], torch.full((2, 3, 3), 0.9))
 
 
-def test_ensemble_rejects_episode_classes_against_the_base_classes():
+def test_ensemble_needs_a_base_channel_for_a_training_class():
     model, meta, psp, feats = _ensemble_case()
     samples = _samples(2, 1)
-    model.eval()  # class 3 is a base class: not a test episode
-    with pytest.raises(ValueError, match=r'test episode classes \[3\]'):
-        model._ensemble(meta, psp, feats, 2, samples)
+    model.eval()  # at test every base channel counts: no class needed
+    model._ensemble(meta, psp, feats, 2, samples)
     model.train()
     for sample in samples:
         sample.set_metainfo(dict(class_id=2))  # not a base class
-    with pytest.raises(ValueError, match=r'\[2\] not in base_learner_classes'):
+    with pytest.raises(ValueError, match=r'\[2\] have no base learner'):
         model._ensemble(meta, psp, feats, 2, samples)
+
+
+def _runner(model, train_classes, test_classes):
+    from types import SimpleNamespace
+
+    def loader(classes):
+        return SimpleNamespace(
+            dataset=SimpleNamespace(episode_classes=classes, fold=1))
+
+    return SimpleNamespace(
+        model=model,
+        train_dataloader=loader(train_classes),
+        val_dataloader=loader(test_classes),
+        test_dataloader=loader(test_classes))
+
+
+def test_fold_check_hook_refuses_folds_against_the_base_learner():
+    from mmseg_maskattn.engine.hooks import FewShotFoldCheckHook
+    hook = FewShotFoldCheckHook()
+    model = _build(**ENS)  # base classes 1, 3, 5
+    good = _runner(model, (1, 3, 5), (0, 2))
+    hook.before_train(good)
+    hook.before_val(good)
+    hook.before_test(good)
+    bad = _runner(model, (1, 2), (3, 4))
+    with pytest.raises(ValueError, match=r'train_dataloader: training '
+                       r'episode classes \[2\] \(fold 1\)'):
+        hook.before_train(bad)
+    with pytest.raises(ValueError, match=r'val_dataloader: test episode '
+                       r'classes \[3\] \(fold 1\) are base learner'):
+        hook.before_val(bad)
+    with pytest.raises(ValueError, match='test_dataloader'):
+        hook.before_test(bad)
+    # without a base learner there is nothing to check
+    hook.before_test(_runner(_build(), (1, 2), (3, 4)))
 
 
 @pytest.mark.parametrize('kw, match', [
