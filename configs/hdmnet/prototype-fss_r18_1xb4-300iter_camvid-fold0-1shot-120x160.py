@@ -21,11 +21,15 @@ model = dict(
         style='pytorch',
         init_cfg=None),
     freeze_backbone=True,
-    channels=256,
-    scale=20.0,
-    learn_scale=True,
-    loss_decode=dict(
-        type='CrossEntropyLoss', avg_non_ignore=True, loss_name='loss_ce'),
+    decode_head=dict(
+        type='PrototypeHead',
+        in_channels=128 + 256,  # layer2 + layer3 of ResNet-18
+        channels=256,
+        scale=20.0,
+        learn_scale=True,
+        loss_decode=dict(
+            type='CrossEntropyLoss', avg_non_ignore=True,
+            loss_name='loss_ce')),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
 optim_wrapper = dict(

@@ -195,6 +195,7 @@ def _hdmnet_head_inputs():
 def _hdmnet_head_call(model, inputs):
     logits, corrs = model(inputs)
     return [logits] + corrs
+PROTOTYPE_HEAD = dict(type='PrototypeHead', in_channels=48, channels=16)
 PROTOTYPE_FSS = dict(
     type='PrototypeFSS',
     backbone=dict(
@@ -203,7 +204,7 @@ PROTOTYPE_FSS = dict(
         out_indices=(1, 2),
         dilations=(1, 1, 2),
         strides=(1, 2, 1)),
-    channels=16,
+    decode_head=PROTOTYPE_HEAD,
     freeze_backbone=False)
 
 DANET_HEAD = dict(
@@ -531,9 +532,18 @@ SPECS = {
     Spec(
         PROTOTYPE_FSS,
         lambda: (torch.randn(2, 2, 3, 64, 64), _episode_samples()), [()],
-        [(dict(channels=0), 'channels'), (dict(scale=0.0), 'scale'),
-         (dict(bogus=1), 'bogus')],
+        [(dict(decode_head=dict(PROTOTYPE_HEAD, in_channels=40)),
+          'decode_head.in_channels'), (dict(bogus=1), 'bogus')],
         call=lambda m, x, samples: _losses(m.loss(x, samples))),
+    'PrototypeHead':
+    Spec(
+        PROTOTYPE_HEAD,
+        lambda: ((torch.randn(6, 48, 8, 8),
+                  (torch.rand(4, 1, 64, 64) > 0.5).float(),
+                  torch.ones(4, 1, 64, 64)), ), [(2, 2, 8, 8)],
+        [(dict(channels=0), 'channels'), (dict(scale=0.0), 'scale'),
+         (dict(in_channels=[48]), 'in_channels'),
+         (dict(bogus=1), 'bogus')]),
 }
 
 # variants of the registered modules that take other code paths

@@ -22,7 +22,7 @@ model = dict(
         type='ResNetV1c', depth=18, base_channels=8, stem_channels=8,
         num_stages=3, out_indices=(1, 2), dilations=(1, 1, 2),
         strides=(1, 2, 1)),
-    channels=16)
+    decode_head=dict(type='PrototypeHead', in_channels=48, channels=16))
 optim_wrapper = dict(paramwise_cfg=dict(_delete_=True))
 '''
 ROW = re.compile(r'^\| (\S+\.py) \| (\w+) \| (\d+) \| (\d+) \| ([\d.]+) '

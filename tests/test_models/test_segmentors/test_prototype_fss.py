@@ -21,7 +21,9 @@ BACKBONE = dict(
     out_indices=(1, 2),
     dilations=(1, 1, 2),
     strides=(1, 2, 1))
-CFG = dict(type='PrototypeFSS', backbone=BACKBONE, channels=16)
+# layer2 + layer3 of the tiny backbone: 16 + 32 channels
+HEAD = dict(type='PrototypeHead', in_channels=48, channels=16)
+CFG = dict(type='PrototypeFSS', backbone=BACKBONE, decode_head=HEAD)
 
 
 def _samples(batch, shot, size=64, ori_shape=None, padding=(0, 0, 0, 0)):
@@ -62,8 +64,9 @@ def test_loss_and_gradients(shot):
     assert isinstance(model, PrototypeFSS)
     assert not model.backbone.training
     losses = model.loss(_inputs(2, shot), _samples(2, shot))
-    assert set(losses) == {'loss_ce'}
+    assert set(losses) == {'loss_ce', 'acc_seg'}
     assert torch.isfinite(losses['loss_ce'])
+    assert not hasattr(model.decode_head, 'conv_seg')  # no dead classifier
     losses['loss_ce'].backward()
     for name, p in model.named_parameters():
         if name.startswith('backbone.'):
@@ -81,7 +84,7 @@ def test_shapes_and_padding(shot):
         results = model(_inputs(2, shot), samples, mode='predict')
     assert logits.shape == (2, 2, 8, 8)
     # |logit| <= scale: they are scaled cosines
-    assert logits.abs().max() <= model.scale.item() + 1e-4
+    assert logits.abs().max() <= model.decode_head.scale.item() + 1e-4
     for r in results:
         assert r.pred_sem_seg.data.shape == (1, 30, 40)
         assert r.seg_logits.data.shape == (2, 30, 40)
@@ -92,7 +95,7 @@ def test_logits_are_scaled_cosines_to_the_prototypes():
     inputs, samples = _inputs(1, 2), _samples(1, 2)
     with torch.no_grad():
         logits = model(inputs, samples, mode='tensor')
-        feats = model.proj(
+        feats = model.decode_head.proj(
             torch.cat(model.backbone(inputs[0]), dim=1))  # (3, C, 8, 8)
     masks = samples[0].gt_support_seg.data[:, None].float()
     fg = F.adaptive_avg_pool2d((masks == 1).float(), (8, 8))
@@ -109,14 +112,17 @@ def test_logits_are_scaled_cosines_to_the_prototypes():
 
 
 def test_fixed_scale():
-    model = _build(scale=5.0, learn_scale=False)
-    assert not model.scale.requires_grad
-    assert model.scale.item() == 5.0
+    model = _build(decode_head=dict(HEAD, scale=5.0, learn_scale=False))
+    assert not model.decode_head.scale.requires_grad
+    assert model.decode_head.scale.item() == 5.0
 
 
 @pytest.mark.parametrize('update,text', [
-    (dict(channels=0), 'channels'),
-    (dict(scale=0.0), 'scale'),
+    (dict(decode_head=dict(HEAD, channels=0)), 'channels'),
+    (dict(decode_head=dict(HEAD, scale=0.0)), 'scale'),
+    (dict(decode_head=dict(HEAD, num_classes=3)), 'num_classes must be 2'),
+    (dict(decode_head=dict(HEAD, in_channels=32)),
+     'decode_head.in_channels=32 but layer2 + layer3'),
     (dict(backbone=dict(BACKBONE, num_stages=4, out_indices=(1, 2, 3),
                         dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1))),
      'backbone'),
