@@ -303,4 +303,4 @@ def test_converted_model_predicts_as_the_release():
                               [sample])
     expected = release_forward(sd, query, support, label)
     assert ours.shape == expected.shape == (1, 2, 18, 18)
-    torch.testing.assert_close(ours, expected, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(ours, expected, rtol=1e-5, atol=1e-5)

@@ -255,7 +255,8 @@ class HDMNet(BaseFewShotSegmentor):
         q_mid = self.down_query(mid[:b])
         s_mid = self.down_supp(mid[b:])
         proto_mask, prior_mask = self._masks(support_fg, q_mid.shape[2:])
-        s_proto = masked_average_pooling(s_mid, proto_mask)  # (B*K, C)
+        # (B*K, C), the area + 5e-4 as the release
+        s_proto = masked_average_pooling(s_mid, proto_mask, area_eps=5e-4)
         # (B*K, C) -> (B, K, C) -> mean over the shots -> (B, C)
         q_proto = s_proto.reshape(b, k, -1).mean(dim=1)
         psp = None

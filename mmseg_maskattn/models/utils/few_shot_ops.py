@@ -8,6 +8,8 @@ Segment", CVPR 2022, https://arxiv.org/abs/2203.07615), as used by
 :class:`~mmseg_maskattn.models.segmentors.HDMNet` and
 :class:`~mmseg_maskattn.models.segmentors.PrototypeFSS`.
 """
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
@@ -15,18 +17,24 @@ __all__ = ['masked_average_pooling', 'prior_map', 'gram_distance']
 
 
 def masked_average_pooling(feats: torch.Tensor,
-                           mask: torch.Tensor) -> torch.Tensor:
+                           mask: torch.Tensor,
+                           *,
+                           area_eps: Optional[float] = None) -> torch.Tensor:
     """Masked average pooling: the mean feature of the masked positions.
 
     Args:
         feats (Tensor): Features (N, C, h, w).
         mask (Tensor): Weights in [0, 1] (N, 1, h, w), e.g. the fraction of
             foreground pixels of each feature cell.
+        area_eps (float, optional): Added to the mask's area before the
+            division (HDMNet's release: 5e-4). None: the area is clamped
+            to at least 1e-6.
 
     Returns:
         Tensor: Prototypes (N, C); zero for an all-zero mask.
     """
-    area = mask.sum(dim=(2, 3)).clamp(min=1e-6)  # (N, 1)
+    area = mask.sum(dim=(2, 3))  # (N, 1)
+    area = area.clamp(min=1e-6) if area_eps is None else area + area_eps
     return (feats * mask).sum(dim=(2, 3)) / area
 
 

@@ -13,6 +13,10 @@ def test_masked_average_pooling():
         masked_average_pooling(feats, mask), torch.tensor([[1.5, 5.5]]))
     # an all-zero mask gives a zero prototype, not NaN
     assert masked_average_pooling(feats, torch.zeros_like(mask)).eq(0).all()
+    # the release's denominator: area + 5e-4
+    torch.testing.assert_close(
+        masked_average_pooling(feats, mask, area_eps=5e-4),
+        torch.tensor([[3.0 / 2.0005, 11.0 / 2.0005]]))
 
 
 def test_prior_map():
