@@ -14,12 +14,16 @@ closes that process group when the tool ends (a gloo group left open
 aborts the process at exit).
 """
 import datetime
+import time
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
 __all__ = ['setup_cpu_distributed', 'teardown_cpu_distributed']
+
+# rendezvous-store counter of the ranks that closed their process group
+_CLOSED_KEY = 'mmseg_maskattn/closed_ranks'
 
 
 def setup_cpu_distributed(cfg: Config) -> bool:
@@ -60,19 +64,38 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     return True
 
 
-def teardown_cpu_distributed(applied: bool, *, synchronize: bool = True
-                             ) -> None:
+def teardown_cpu_distributed(applied: bool, *, synchronize: bool = True,
+                             timeout: float = 60.0) -> None:
     """Close the process group :func:`setup_cpu_distributed` opened.
+
+    After a successful run every rank waits for the others, then the ranks
+    other than 0 close their group and report it through the rendezvous
+    store, and rank 0, which hosts the store, closes last. A rank whose
+    store client outlives the store server, or that closes the group while
+    another still talks to it, aborts at exit ("terminate called without an
+    active exception", seen with gloo when all ranks closed at once).
 
     Args:
         applied (bool): What :func:`setup_cpu_distributed` returned.
-        synchronize (bool): Wait for every rank first (after a successful
-            run): a rank that closes the group while another still talks
-            to it aborts ("terminate called without an active
-            exception"). False after an error, when the other ranks may
-            never arrive.
+        synchronize (bool): Order the shutdown as above (after a successful
+            run). False after an error, when the other ranks may never
+            arrive: the group is closed at once.
+        timeout (float): Seconds rank 0 waits for the others to close.
     """
-    if applied and dist.is_initialized():
-        if synchronize:
-            dist.barrier()
+    if not (applied and dist.is_initialized()):
+        return
+    if not synchronize:
         dist.destroy_process_group()
+        return
+    dist.barrier()
+    rank, world = dist.get_rank(), dist.get_world_size()
+    store = dist.distributed_c10d._get_default_store()
+    if rank != 0:
+        dist.destroy_process_group()
+        store.add(_CLOSED_KEY, 1)
+        return
+    deadline = time.monotonic() + timeout
+    while store.add(_CLOSED_KEY, 0) < world - 1 and (
+            time.monotonic() < deadline):
+        time.sleep(0.05)
+    dist.destroy_process_group()
