@@ -65,6 +65,7 @@ from collections import OrderedDict
 from typing import Dict, Optional
 
 import torch
+from _strict_load import check_and_load
 
 TRANSFORMER = 'transformer.mix_transformer.'
 _STEM = re.compile(r'^layer0\.([013467])\.(.+)$')
@@ -236,25 +237,6 @@ def load_release(path: str) -> Dict[str, torch.Tensor]:
     return checkpoint.get('state_dict', checkpoint)
 
 
-def _check_and_load(module: torch.nn.Module,
-                    state_dict: Dict[str, torch.Tensor], what: str) -> None:
-    expected = module.state_dict()
-    missing = sorted(set(expected) - set(state_dict))
-    unexpected = sorted(set(state_dict) - set(expected))
-    if missing or unexpected:
-        raise KeyError(f'converted checkpoint does not match {what}: '
-                       f'missing keys {missing}, unexpected keys '
-                       f'{unexpected}')
-    wrong = [
-        f'{k}: {tuple(v.shape)} vs {tuple(expected[k].shape)}'
-        for k, v in state_dict.items() if v.shape != expected[k].shape
-    ]
-    if wrong:
-        raise ValueError(f'converted checkpoint does not match {what}: '
-                         f'shape mismatch (checkpoint vs model) {wrong}')
-    module.load_state_dict(state_dict, strict=True)
-
-
 def build_model(config: str) -> torch.nn.Module:
     """The model of ``config``, without its pretrained initialisation."""
     from mmengine.config import Config
@@ -277,7 +259,7 @@ def load_into_config(state_dict: Dict[str, torch.Tensor], config: str, *,
     ``pspnet``: into its backbone and base learner); return the model."""
     model = build_model(config)
     if not pspnet:
-        _check_and_load(model, state_dict, config)
+        check_and_load(model, state_dict, config)
         return model
     if getattr(model, 'base_learner', None) is None:
         raise ValueError(f'{config} has no base_learner to load a PSPNet '
@@ -288,7 +270,7 @@ def load_into_config(state_dict: Dict[str, torch.Tensor], config: str, *,
             k[len(prefix):]: v
             for k, v in state_dict.items() if k.startswith(prefix)
         }
-        _check_and_load(module, part, f'{config} ({prefix[:-1]})')
+        check_and_load(module, part, f'{config} ({prefix[:-1]})')
     return model
 
 

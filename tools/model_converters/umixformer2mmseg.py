@@ -45,6 +45,7 @@ from collections import OrderedDict
 from typing import Dict, Tuple
 
 import torch
+from _strict_load import check_and_load
 
 HEAD = 'decode_head.'
 # decoder stage of the paper -> index in UMixFormerHead.blocks
@@ -158,21 +159,7 @@ def load_into_config(state_dict: Dict[str, torch.Tensor],
     model_cfg.pop('pretrained', None)
     model_cfg.backbone.init_cfg = None
     model = MODELS.build(model_cfg)
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state_dict))
-    unexpected = sorted(set(state_dict) - set(expected))
-    if missing or unexpected:
-        raise KeyError(
-            f'converted checkpoint does not match {config}: missing keys '
-            f'{missing}, unexpected keys {unexpected}')
-    wrong = [
-        f'{k}: {tuple(v.shape)} vs {tuple(expected[k].shape)}'
-        for k, v in state_dict.items() if v.shape != expected[k].shape
-    ]
-    if wrong:
-        raise ValueError(f'converted checkpoint does not match {config}: '
-                         f'shape mismatch (checkpoint vs model) {wrong}')
-    model.load_state_dict(state_dict, strict=True)
+    check_and_load(model, state_dict, config)
     return model
 
 
