@@ -9,8 +9,8 @@ https://arxiv.org/abs/2303.14652).
 
 This module provides :func:`fold_novel_classes` / :func:`split_classes`,
 the novel (and base) classes of a fold for the PASCAL-5i, COCO-20i,
-contiguous, interleaved and explicit split rules, and :func:`eligible_images`, the
-images an episode class may use.
+contiguous, interleaved and explicit split rules, and
+:func:`eligible_images`, the images an episode class may use.
 """
 from typing import Dict, Optional, Sequence, Tuple
 

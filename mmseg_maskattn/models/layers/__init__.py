@@ -20,10 +20,10 @@ from .shared_atrous_conv import SharedAtrousConv
 
 __all__ = [
     'BAMEnsemble', 'ChannelAttention', 'ConvDownsample',
-    'ConvolutionalSelfAttention', 'EfficientSelfAttention', 'GatedSpatialConv', 'InverseSoftmaxMatching',
-    'LVTFFN', 'LVTLayer', 'MaskAttention', 'MixAttention',
-    'MixAttentionBlock', 'PositionAttention', 'RecursiveAtrousSelfAttention',
-    'SharedAtrousConv',
+    'ConvolutionalSelfAttention', 'EfficientSelfAttention',
+    'GatedSpatialConv', 'InverseSoftmaxMatching', 'LVTFFN', 'LVTLayer',
+    'MaskAttention', 'MixAttention', 'MixAttentionBlock',
+    'PositionAttention', 'RecursiveAtrousSelfAttention', 'SharedAtrousConv',
     'blocked_attention', 'check_num_heads', 'inverse_softmax_matching',
     'masked_attention', 'merge_heads', 'multi_head_attention', 'split_heads'
 ]
