@@ -1,13 +1,7 @@
 # HDMNet, ResNet-50, PASCAL-5i fold 1, 5-shot (schedule: see fold 0).
-_base_ = './hdmnet_r50_1xb8-100k_pascal5i-fold0-1shot-473x473.py'
-fold, shot = 1, 5
-base_checkpoint = 'checkpoints/bam_pspnet_r50_pascal5i-fold1.pth'
-model = dict(
-    data_preprocessor=dict(shot=shot),
-    backbone=dict(init_cfg=dict(checkpoint=base_checkpoint)),
-    base_learner_classes=
-    [1, 2, 3, 4, 5, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
-    base_learner=dict(init_cfg=dict(checkpoint=base_checkpoint)))
-train_dataloader = dict(dataset=dict(fold=fold, shot=shot))
-val_dataloader = dict(dataset=dict(fold=fold, shot=shot))
+_base_ = './hdmnet_r50_1xb8-100k_pascal5i-fold1-1shot-473x473.py'
+shot = 5
+model = dict(data_preprocessor=dict(shot=shot))
+train_dataloader = dict(dataset=dict(shot=shot))
+val_dataloader = dict(dataset=dict(shot=shot))
 test_dataloader = val_dataloader

@@ -14,24 +14,11 @@ _base_ = [
     '../_base_/datasets/dsb2018_panoptic_128x128.py',
     'mmseg::_base_/default_runtime.py',
     '../_base_/cpu_iter_runtime.py',
+    # Mask2Former's published optimizer; the schedule is re-set to 20k below
+    '../_base_/schedules/mask2former_adamw_160k.py',
 ]
 custom_imports = dict(imports=['mmseg_maskattn'], allow_failed_imports=False)
 default_scope = 'mmseg'
-embed_multi = dict(lr_mult=1.0, decay_mult=0.0)
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(
-        type='AdamW', lr=0.0001, weight_decay=0.05, eps=1e-8,
-        betas=(0.9, 0.999)),
-    clip_grad=dict(max_norm=0.01, norm_type=2),
-    paramwise_cfg=dict(
-        custom_keys={
-            'backbone': dict(lr_mult=0.1, decay_mult=1.0),
-            'query_embed': embed_multi,
-            'query_feat': embed_multi,
-            'level_embed': embed_multi,
-        },
-        norm_decay_mult=0.0))
 param_scheduler = [
     dict(
         type='PolyLR',
