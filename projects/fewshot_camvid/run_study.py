@@ -13,12 +13,19 @@ novel-class mIoU and of FB-IoU over the seeds. The table goes to
 ``results.md`` (a finished run in the work dir, trained and tested, is
 reused unless --force).
 
-``--backbone pspbase`` follows the paper's backbone protocol instead: a
+``--study pspbase`` follows the paper's backbone protocol instead: a
 PSPNet is trained first on the fold's base classes and both models load its
-backbone (``results_pspbase.md``). ``--backbone pspbasebg`` trains the
+backbone (``results_pspbase.md``). ``--study pspbasebg`` trains the
 PSPNet on the base classes plus a background class (the novel classes
 relabelled) and runs HDMNet with the optional BAM base-learner ensemble,
 whose frozen base learner is that PSPNet's head (``results_ensemble.md``).
+``--study published`` compares HDMNet as published (the release's model
+with the ensemble) with the baseline at a longer budget: the basebg PSPNets
+at 180x240 for 1000 iterations, both models at 180x240 for 1200 iterations,
+tested over 5 seeds x 1000 episodes, plus a learning curve from the
+checkpoints every 300 iterations and prior-only rows (``fg_ranking.py``),
+in ``results_published.md``. ``--backbone`` is the old name of
+``--study``.
 
 Run from the repository root, with CamVid at data/camvid (a symlink to
 ../shared/data/camvid on the project machines):
@@ -27,6 +34,7 @@ Run from the repository root, with CamVid at data/camvid (a symlink to
 """
 import argparse
 import glob
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -42,46 +50,85 @@ from mmseg_maskattn.analysis.study import (latest_test_metrics,
                                            machine_description, run_tool)
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-ITERS = 300
 FOLDS = (0, 1, 2)
-# backbone: {name: config pattern ({fold} is filled in)}
-MODELS = {
-    'random': {
-        'Prototype baseline (MAP + cosine), 1-shot':
-        'configs/hdmnet/prototype-fss_r18_1xb4-300iter_camvid-fold{fold}-'
-        '1shot-120x160.py',
-        'HDMNet, 1-shot':
-        'configs/hdmnet/hdmnet_r18_1xb4-300iter_camvid-fold{fold}-1shot-'
-        '120x160.py',
-    },
-    'pspbase': {
-        'Prototype baseline (MAP + cosine), 1-shot':
-        'configs/hdmnet/prototype-fss_r18-pspbase_1xb4-300iter_camvid-'
-        'fold{fold}-1shot-120x160.py',
-        'HDMNet, 1-shot':
-        'configs/hdmnet/hdmnet_r18-pspbase_1xb4-300iter_camvid-fold{fold}-'
-        '1shot-120x160.py',
-    },
-    'pspbasebg': {
-        'HDMNet + BAM base-learner ensemble, 1-shot':
-        'configs/hdmnet/hdmnet_r18-pspbasebg-ens_1xb4-300iter_camvid-'
-        'fold{fold}-1shot-120x160.py',
-    },
+# name of a study: its models ({row name: config pattern}, {fold} filled
+# in), the PSPNet whose backbone the models load, trained first ('pspbasebg'
+# and 'published': also its head, the ensemble's base learner; None: a
+# random backbone) as (config, work dir name, iterations), the training
+# iterations of the models, the episodes per test seed, the episode size,
+# the table file, and the checkpoints of the learning curve (iterations)
+STUDIES = {
+    'random':
+    dict(
+        models={
+            'Prototype baseline (MAP + cosine), 1-shot':
+            'configs/hdmnet/prototype-fss_r18_1xb4-300iter_camvid-'
+            'fold{fold}-1shot-120x160.py',
+            'HDMNet, 1-shot':
+            'configs/hdmnet/hdmnet_r18_1xb4-300iter_camvid-fold{fold}-'
+            '1shot-120x160.py',
+        },
+        pspnet=None,
+        iters=300,
+        episodes=300,
+        size='120x160',
+        table='results.md',
+        curve=()),
+    'pspbase':
+    dict(
+        models={
+            'Prototype baseline (MAP + cosine), 1-shot':
+            'configs/hdmnet/prototype-fss_r18-pspbase_1xb4-300iter_camvid-'
+            'fold{fold}-1shot-120x160.py',
+            'HDMNet, 1-shot':
+            'configs/hdmnet/hdmnet_r18-pspbase_1xb4-300iter_camvid-'
+            'fold{fold}-1shot-120x160.py',
+        },
+        pspnet=('configs/hdmnet/pspnet_r18-d8_1xb8-500iter_camvid-'
+                'fold{fold}-base-120x160.py', 'pspnet-base-fold{fold}', 500),
+        iters=300,
+        episodes=300,
+        size='120x160',
+        table='results_pspbase.md',
+        curve=()),
+    'pspbasebg':
+    dict(
+        models={
+            'HDMNet + BAM base-learner ensemble, 1-shot':
+            'configs/hdmnet/hdmnet_r18-pspbasebg-ens_1xb4-300iter_camvid-'
+            'fold{fold}-1shot-120x160.py',
+        },
+        pspnet=('configs/hdmnet/pspnet_r18-d8_1xb8-500iter_camvid-'
+                'fold{fold}-basebg-120x160.py', 'pspnet-basebg-fold{fold}',
+                500),
+        iters=300,
+        episodes=300,
+        size='120x160',
+        table='results_ensemble.md',
+        curve=()),
+    'published':
+    dict(
+        models={
+            'Prototype baseline (MAP + cosine), 1-shot':
+            'projects/fewshot_camvid/configs/prototype-fss_r18-pspbasebg_'
+            '1xb4-1200iter_camvid-fold{fold}-1shot-180x240.py',
+            'HDMNet as published (BAM ensemble), 1-shot':
+            'projects/fewshot_camvid/configs/hdmnet_r18-pspbasebg-ens_'
+            '1xb4-1200iter_camvid-fold{fold}-1shot-180x240.py',
+        },
+        pspnet=('projects/fewshot_camvid/configs/pspnet_r18-d8_1xb8-'
+                '1000iter_camvid-fold{fold}-basebg-180x240.py',
+                'pspnet-basebg-fold{fold}', 1000),
+        iters=1200,
+        episodes=1000,
+        size='180x240',
+        table='results_published.md',
+        curve=(300, 600, 900, 1200)),
 }
-# the PSPNet whose backbone the models load ('pspbasebg': also its head, the
-# ensemble's base learner), trained first: (config, work dir name)
-PSPNETS = {
-    'pspbase': ('configs/hdmnet/pspnet_r18-d8_1xb8-500iter_camvid-fold{fold}-'
-                'base-120x160.py', 'pspnet-base-fold{fold}'),
-    'pspbasebg': ('configs/hdmnet/pspnet_r18-d8_1xb8-500iter_camvid-'
-                  'fold{fold}-basebg-120x160.py', 'pspnet-basebg-fold{fold}'),
-}
-PSPNET_ITERS = 500
-TABLES = {
-    'random': 'results.md',
-    'pspbase': 'results_pspbase.md',
-    'pspbasebg': 'results_ensemble.md'
-}
+# the learning curve: fg_ranking.py on this many episodes of this seed (the
+# first episodes of the first test seed)
+CURVE_EPISODES = 100
+CURVE_SEED = 321
 
 
 def episode_foreground(dataset):
@@ -139,12 +186,13 @@ def _train(config, work, ckpt, force, extra=()):
         return float(f.read()), trained
 
 
-def _train_and_test(config, work, force, options=()):
-    """Train ``config`` and test it with its multi-seed test loop, unless
-    ``work`` already holds a finished run; returns (train min, test min,
-    test metrics). ``options`` go to ``--cfg-options`` of both tools."""
+def _train_and_test(config, work, iters, force, options=()):
+    """Train ``config`` for ``iters`` iterations and test it with its
+    multi-seed test loop, unless ``work`` already holds a finished run;
+    returns (train min, test min, test metrics). ``options`` go to
+    ``--cfg-options`` of both tools."""
     extra = ['--cfg-options', *options] if options else []
-    ckpt = osp.join(work, f'iter_{ITERS}.pth')
+    ckpt = osp.join(work, f'iter_{iters}.pth')
     test_timing = osp.join(ROOT, work, 'test_minutes.txt')
     test_dir = osp.join(work, 'test')
     train_min, trained = _train(config, work, ckpt, force, extra)
@@ -163,49 +211,105 @@ def _train_and_test(config, work, force, options=()):
             latest_test_metrics(osp.join(ROOT, test_dir)))
 
 
-def base_val_miou(work_dir):
-    """mIoU of the last validation in the latest run under ``work_dir``
-    (mmengine's ``<timestamp>/vis_data/scalars.json``)."""
+def _fg_ranking():
+    """``fg_ranking.py`` of this folder, imported as a module."""
+    path = osp.join(osp.dirname(osp.abspath(__file__)), 'fg_ranking.py')
+    spec = importlib.util.spec_from_file_location('fg_ranking', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ranking_rows(work, sources, force=False):
+    """``fg_ranking.run`` of ``work``'s checkpoints: {(iteration, source):
+    summary} for every (iteration, source) of ``sources``, on
+    ``CURVE_EPISODES`` episodes of seed ``CURVE_SEED``. Cached in
+    ``work/curve.json``; a cached entry is reused unless ``force``, and
+    the cache keeps the entries not asked for."""
+    cache = osp.join(ROOT, work, 'curve.json')
+    done = {}
+    if osp.isfile(cache):
+        with open(cache) as f:
+            done = json.load(f)
+    ranking = None
+    for iteration, source in sources:
+        key = f'{iteration}/{source}'
+        if key in done and not force:
+            continue
+        ranking = ranking or _fg_ranking()
+        ckpt = osp.join(ROOT, work, f'iter_{iteration}.pth')
+        done[key] = ranking.run(ckpt, CURVE_EPISODES, CURVE_SEED, source)
+        with open(cache, 'w') as f:
+            json.dump(done, f, indent=1)
+    return {(int(k.split('/')[0]), k.split('/')[1]): v
+            for k, v in done.items()}
+
+
+def curve_lines(name, fold, rows):
+    """Table rows of one model and fold from :func:`ranking_rows`."""
+    lines = []
+    for (iteration, source), r in sorted(rows.items()):
+        lines.append(
+            f"| {name} | {fold} | {iteration} | {source} | {r['auc']:.3f} | "
+            f"{r['p_fg']:.3f} | {r['p_bg']:.3f} | {100 * r['any_fg']:.0f}% | "
+            f"{r['miou_05']:.2f} | {r['best_threshold']:.2f} | "
+            f"{r['miou_best']:.2f} |")
+    return lines
+
+
+def base_val_curve(work_dir):
+    """[(iteration, mIoU)] of the validations of the latest run under
+    ``work_dir`` (mmengine's ``<timestamp>/vis_data/scalars.json``)."""
     runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
                                      'scalars.json')))
     if not runs:
         raise FileNotFoundError(f'no vis_data/scalars.json under {work_dir}')
-    miou = None
+    curve = []
     with open(runs[-1]) as f:
         for line in f:
             record = json.loads(line)
             if 'mIoU' in record:
-                miou = record['mIoU']
-    if miou is None:
+                curve.append((record['step'], record['mIoU']))
+    if not curve:
         raise ValueError(f'{runs[-1]} holds no validation mIoU')
-    return miou
+    return curve
 
 
-def _base_learner(backbone, fold, work_dir, force):
-    """Train the fold's PSPNet of ``backbone`` (see ``PSPNETS``) unless
-    ``work_dir`` holds it; returns (checkpoint, val mIoU over its classes,
-    train minutes)."""
-    config, name = PSPNETS[backbone]
+def base_val_miou(work_dir):
+    """mIoU of the last validation in the latest run under ``work_dir``."""
+    return base_val_curve(work_dir)[-1][1]
+
+
+def _base_learner(study, fold, work_dir, force):
+    """Train the fold's PSPNet of ``study`` (see ``STUDIES``) unless
+    ``work_dir`` holds it; returns (checkpoint, its validations
+    [(iteration, mIoU over its classes)], train minutes)."""
+    config, name, iters = STUDIES[study]['pspnet']
     work = osp.join(work_dir, name.format(fold=fold))
-    ckpt = osp.join(work, f'iter_{PSPNET_ITERS}.pth')
+    ckpt = osp.join(work, f'iter_{iters}.pth')
     minutes, _ = _train(config.format(fold=fold), work, ckpt, force)
-    return ckpt, base_val_miou(osp.join(ROOT, work)), minutes
+    return ckpt, base_val_curve(osp.join(ROOT, work)), minutes
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/fewshot_camvid')
     parser.add_argument(
+        '--study',
         '--backbone',
-        choices=sorted(MODELS),
+        dest='study',
+        choices=sorted(STUDIES),
         default='random',
         help='frozen ResNet-18 of the models: random, the backbone of a '
         'PSPNet trained on the fold\'s base classes (pspbase), or of one '
         'trained on base classes + background whose head is also the base '
-        'learner of the ensemble (pspbasebg); the PSPNet is trained first')
+        'learner of the ensemble (pspbasebg); the PSPNet is trained first. '
+        'published: HDMNet as published (with the ensemble) against the '
+        'baseline at 180x240, 1200 iterations, 1000 test episodes per '
+        'seed, with learning curves and prior-only rows')
     parser.add_argument(
-        '--out', help='table file (default: results.md for a random '
-        'backbone, results_pspbase.md for pspbase, next to this script)')
+        '--out', help='table file (default: the study\'s, next to this '
+        'script)')
     parser.add_argument(
         '--folds',
         type=int,
@@ -218,30 +322,38 @@ def main():
         action='store_true',
         help='retrain models whose work dir already holds a finished run')
     args = parser.parse_args()
-    models = MODELS[args.backbone]
-    out = args.out or osp.join(osp.dirname(__file__), TABLES[args.backbone])
+    study = STUDIES[args.study]
+    models = study['models']
+    out = args.out or osp.join(osp.dirname(__file__), study['table'])
     options = {}
     base_rows = [
         '| fold | PSPNet classes | PSPNet val mIoU (its classes) | '
-        'train time (min) | config |', '|---|---|---|---|---|'
+        'val mIoU during training (iteration: mIoU) | '
+        'train time (min) | config |', '|---|---|---|---|---|---|'
     ]
-    if args.backbone in PSPNETS:
-        for fold in args.folds:
-            ckpt, miou, minutes = _base_learner(args.backbone, fold,
-                                                args.work_dir, args.force)
-            options[fold] = [f'model.backbone.init_cfg.checkpoint={ckpt}']
-            if args.backbone == 'pspbasebg':
-                options[fold].append(
-                    f'model.base_learner.init_cfg.checkpoint={ckpt}')
-            psp = PSPNETS[args.backbone][0].format(fold=fold)
-            classes = Config.fromfile(osp.join(
-                ROOT, psp)).train_dataloader.dataset.metainfo['classes']
-            base_rows.append(f"| {fold} | {', '.join(classes)} | "
-                             f'{miou:.2f} | {minutes:.1f} | `{psp}` |')
+    for fold in args.folds if study['pspnet'] else ():
+        ckpt, curve, minutes = _base_learner(args.study, fold,
+                                             args.work_dir, args.force)
+        options[fold] = [f'model.backbone.init_cfg.checkpoint={ckpt}']
+        if args.study in ('pspbasebg', 'published'):
+            options[fold].append(
+                f'model.base_learner.init_cfg.checkpoint={ckpt}')
+        psp = study['pspnet'][0].format(fold=fold)
+        classes = Config.fromfile(osp.join(
+            ROOT, psp)).train_dataloader.dataset.metainfo['classes']
+        steps = ', '.join(f'{i}: {m:.2f}' for i, m in curve)
+        base_rows.append(f"| {fold} | {', '.join(classes)} | "
+                         f'{curve[-1][1]:.2f} | {steps} | {minutes:.1f} | '
+                         f'`{psp}` |')
     lines = [
         '| model | fold | novel-class mIoU (mean ± std over 5 seeds) | '
         'FB-IoU (mean ± std) | train time (min) | test time (min) | config |',
         '|---|---|---|---|---|---|---|'
+    ]
+    curves = [
+        '| model | fold | iteration | scores | AUC | mean p on fg | '
+        'mean p on bg | episodes with fg predicted | mIoU at 0.5 | '
+        'best threshold | mIoU there |', '|---' * 11 + '|'
     ]
     means = []
     fold_rows = [
@@ -257,15 +369,23 @@ def main():
         for fold in args.folds:
             config = pattern.format(fold=fold)
             stem = osp.basename(config).split('_')[0]
-            tag = '' if args.backbone == 'random' else f'-{args.backbone}'
+            tag = '' if args.study == 'random' else f'-{args.study}'
             work = osp.join(args.work_dir, f'{stem}{tag}-fold{fold}')
             train_min, test_min, m = _train_and_test(
-                config, work, args.force, options.get(fold, ()))
+                config, work, study['iters'], args.force,
+                options.get(fold, ()))
             per_fold.append(m)
             lines.append(
                 f"| {name} | {fold} | {m['mIoU']:.2f} ± {m['mIoU_std']:.2f} "
                 f"| {m['FB-IoU']:.2f} ± {m['FB-IoU_std']:.2f} | "
                 f'{train_min:.1f} | {test_min:.1f} | `{config}` |')
+            sources = [(i, 'model') for i in study['curve']]
+            if study['curve'] and stem == 'hdmnet':
+                # the priors do not train: the last checkpoint's are theirs
+                sources += [(study['iters'], s) for s in
+                            ('prior-psp', 'prior-layer4')]
+            curves += curve_lines(name, fold,
+                                  ranking_rows(work, sources, args.force))
         if len(per_fold) == len(FOLDS):
             means.append(
                 f'| {name} | mean of folds | '
@@ -275,26 +395,36 @@ def main():
     machine = machine_description(omp_threads=False)
     folds = ' '.join(str(f) for f in args.folds)
     tables = lines + means + [''] + fold_rows
+    if study['curve']:
+        tables += [''] + curves
     backbone = 'a random frozen ResNetV1c-18'
-    if args.backbone in PSPNETS:
+    if study['pspnet']:
         tables += [''] + base_rows
         backbone = ('the frozen ResNetV1c-18 of a PSPNet trained first on '
-                    f"the fold's base classes ({PSPNET_ITERS} iterations of "
-                    'batch 8, from scratch)')
-    if args.backbone == 'pspbasebg':
+                    f"the fold's base classes ({study['pspnet'][2]} "
+                    'iterations of batch 8, from scratch)')
+    if args.study in ('pspbasebg', 'published'):
         backbone += (', with the novel classes relabelled as a background '
                      'class; its PSPHead is the frozen base learner of the '
                      'ensemble')
+    curve_text = ''
+    if study['curve']:
+        curve_text = (
+            ' Learning curve: `fg_ranking.py` on the checkpoints, '
+            f'{CURVE_EPISODES} test episodes of seed {CURVE_SEED} each; '
+            'prior-psp / prior-layer4: the prior map alone, min-max '
+            'normalised per episode.')
     text = '\n'.join(tables) + (
         f'\n\nMachine: {machine}. Command: `python '
         f'projects/fewshot_camvid/run_study.py --work-dir {args.work_dir} '
-        f'--backbone {args.backbone} --folds {folds}`. Backbone: '
+        f'--study {args.study} --folds {folds}`. Backbone: '
         f'{backbone}. CamVid folds {folds} (3 contiguous folds of the '
-        f'11 classes; a fold\'s classes are novel), {ITERS} training '
-        'iterations of batch 4, test 5 seeds x 300 episodes at the original '
-        'image size. Foreground of a training query: the expected fraction '
-        'of foreground pixels in the query of a base-class training episode '
-        '(`episode_foreground` in this script).\n')
+        f'11 classes; a fold\'s classes are novel), {study["size"]} '
+        f"episodes, {study['iters']} training iterations of batch 4, test 5 "
+        f"seeds x {study['episodes']} episodes at the original image size. "
+        'Foreground of a training query: the expected fraction of foreground '
+        'pixels in the query of a base-class training episode '
+        f'(`episode_foreground` in this script).{curve_text}\n')
     with open(out, 'w') as f:
         f.write(text)
     print(text)

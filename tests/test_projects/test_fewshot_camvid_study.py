@@ -62,14 +62,59 @@ def test_base_val_miou_errors_name_the_run(tmp_path):
         study.base_val_miou(str(tmp_path))
 
 
-def test_every_backbone_set_names_existing_configs():
+def test_base_val_curve_lists_every_validation(tmp_path):
     study = load_script('fewshot_camvid/run_study.py')
-    assert set(study.MODELS) == set(study.TABLES)
-    for models in study.MODELS.values():
-        for pattern in models.values():
-            for fold in study.FOLDS:
-                assert (ROOT / pattern.format(fold=fold)).is_file()
-    assert set(study.PSPNETS) < set(study.MODELS)
-    for config, _ in study.PSPNETS.values():
+    _write_scalars(tmp_path, '20260102_000000', [
+        {'mIoU': 20.5, 'step': 250},
+        {'loss': 0.5, 'step': 300},
+        {'mIoU': 31.25, 'step': 500},
+    ])
+    assert study.base_val_curve(str(tmp_path)) == [(250, 20.5),
+                                                   (500, 31.25)]
+
+
+def test_every_study_names_existing_configs():
+    study = load_script('fewshot_camvid/run_study.py')
+    for settings in study.STUDIES.values():
         for fold in study.FOLDS:
-            assert (ROOT / config.format(fold=fold)).is_file()
+            for pattern in settings['models'].values():
+                assert (ROOT / pattern.format(fold=fold)).is_file()
+            if settings['pspnet']:
+                config = settings['pspnet'][0].format(fold=fold)
+                assert (ROOT / config).is_file()
+        # the curve's checkpoints exist: the last one is the trained model
+        assert all(i <= settings['iters'] for i in settings['curve'])
+        if settings['curve']:
+            assert settings['curve'][-1] == settings['iters']
+
+
+def test_ranking_rows_compute_missing_entries_once(tmp_path, monkeypatch):
+    study = load_script('fewshot_camvid/run_study.py')
+    calls = []
+
+    def run(ckpt, episodes, seed, source):
+        calls.append((Path(ckpt).name, episodes, seed, source))
+        return dict(auc=0.5 + len(calls) / 100)
+
+    monkeypatch.setattr(study, 'ROOT', str(tmp_path))
+    monkeypatch.setattr(study, '_fg_ranking',
+                        lambda: SimpleNamespace(run=run))
+    (tmp_path / 'w').mkdir()
+    rows = study.ranking_rows('w', [(300, 'model'), (600, 'model')])
+    assert calls == [('iter_300.pth', study.CURVE_EPISODES,
+                      study.CURVE_SEED, 'model'),
+                     ('iter_600.pth', study.CURVE_EPISODES,
+                      study.CURVE_SEED, 'model')]
+    assert rows == {(300, 'model'): {'auc': 0.51},
+                    (600, 'model'): {'auc': 0.52}}
+    # cached: only the new entry runs
+    rows = study.ranking_rows('w', [(300, 'model'), (600, 'prior-psp')])
+    assert calls[2:] == [('iter_600.pth', study.CURVE_EPISODES,
+                          study.CURVE_SEED, 'prior-psp')]
+    assert rows[(300, 'model')] == {'auc': 0.51}
+    assert rows[(600, 'prior-psp')] == {'auc': 0.53}
+    # force recomputes what is asked and keeps the rest
+    rows = study.ranking_rows('w', [(300, 'model')], force=True)
+    assert calls[3][0] == 'iter_300.pth'
+    assert rows[(300, 'model')] == {'auc': 0.54}
+    assert rows[(600, 'prior-psp')] == {'auc': 0.53}
