@@ -38,6 +38,8 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -46,7 +48,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 import mmseg_maskattn  # noqa: F401
-from mmseg_maskattn.analysis.study import (latest_test_metrics,
+from mmseg_maskattn.analysis.study import (checkout_env, latest_test_metrics,
                                            machine_description, run_tool)
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -56,7 +58,10 @@ FOLDS = (0, 1, 2)
 # and 'published': also its head, the ensemble's base learner; None: a
 # random backbone) as (config, work dir name, iterations), the training
 # iterations of the models, the episodes per test seed, the episode size,
-# the table file, and the checkpoints of the learning curve (iterations)
+# the table file, the checkpoints of the learning curve (iterations) and
+# whether the models of a fold train (and test) at the same time, as
+# separate processes (one GPU). A model is a config pattern or (pattern,
+# extra --cfg-options, work dir suffix).
 STUDIES = {
     'random':
     dict(
@@ -124,6 +129,29 @@ STUDIES = {
         size='180x240',
         table='results_published.md',
         curve=(300, 600, 900, 1200)),
+    'gpu':
+    dict(
+        models={
+            'Prototype baseline (MAP + cosine), 1-shot':
+            'projects/fewshot_camvid/configs/prototype-fss_r18-pspbasebg_'
+            '1xb4-10k_camvid-fold{fold}-1shot-240x320.py',
+            **{
+                f'HDMNet as published (BAM ensemble), 1-shot, lr {lr}':
+                ('projects/fewshot_camvid/configs/hdmnet_r18-pspbasebg-ens_'
+                 '1xb4-10k_camvid-fold{fold}-1shot-240x320.py',
+                 (f'optim_wrapper.optimizer.lr={lr}', ), f'-lr{lr}')
+                for lr in ('1e-4', '3e-4', '1e-3')
+            },
+        },
+        pspnet=('projects/fewshot_camvid/configs/pspnet_r18-d8_1xb8-2k_'
+                'camvid-fold{fold}-basebg-240x320.py',
+                'pspnet-basebg-fold{fold}', 2000),
+        iters=10000,
+        episodes=1000,
+        size='240x320',
+        table='results_gpu.md',
+        curve=(),
+        parallel=True),
 }
 # the learning curve: fg_ranking.py on this many episodes of this seed (the
 # first episodes of the first test seed)
@@ -184,6 +212,67 @@ def _train(config, work, ckpt, force, extra=()):
             f.write(f'{(time.time() - start) / 60:.2f}\n')
     with open(timing) as f:
         return float(f.read()), trained
+
+
+def _model_entry(value):
+    """(config pattern, extra cfg options, work dir suffix) of a model of
+    ``STUDIES``."""
+    if isinstance(value, str):
+        return value, (), ''
+    return value
+
+
+def _parallel(jobs):
+    """Run the ``tools/`` commands of ``jobs`` [(args, log file, timing
+    file)] at the same time; write each one's minutes to its timing file
+    and raise if one fails."""
+    procs = []
+    for args, log, timing in jobs:
+        print('+', ' '.join(args), '>', log, flush=True)
+        out = open(osp.join(ROOT, log), 'w')
+        procs.append((subprocess.Popen([sys.executable, *args],
+                                       cwd=ROOT,
+                                       env=checkout_env(ROOT),
+                                       stdout=out,
+                                       stderr=subprocess.STDOUT), out,
+                      timing, time.time(), log))
+    failed = []
+    for proc, out, timing, start, log in procs:
+        code = proc.wait()
+        out.close()
+        if code:
+            failed.append(f'{log} (exit {code})')
+            continue
+        with open(osp.join(ROOT, timing), 'w') as f:
+            f.write(f'{(time.time() - start) / 60:.2f}\n')
+    if failed:
+        raise RuntimeError('failed: ' + ', '.join(failed))
+
+
+def _train_and_test_parallel(runs, iters, force):
+    """Train, then test, the runs [(config, work dir, options)] that are
+    not finished, all runs of a stage at the same time (:func:`_parallel`),
+    so that :func:`_train_and_test` finds them finished."""
+    trains, tests = [], []
+    for config, work, options in runs:
+        extra = ['--cfg-options', *options] if options else []
+        os.makedirs(osp.join(ROOT, work), exist_ok=True)
+        ckpt = osp.join(ROOT, work, f'iter_{iters}.pth')
+        timing = osp.join(work, 'train_minutes.txt')
+        test_timing = osp.join(work, 'test_minutes.txt')
+        if force or not (osp.isfile(ckpt)
+                         and osp.isfile(osp.join(ROOT, timing))):
+            trains.append((['tools/train.py', config, '--work-dir', work,
+                            *extra], osp.join(work, 'train.log'), timing))
+            if osp.isfile(osp.join(ROOT, test_timing)):
+                os.remove(osp.join(ROOT, test_timing))
+        if force or not osp.isfile(osp.join(ROOT, test_timing)):
+            tests.append((['tools/test.py', config,
+                           osp.join(work, f'iter_{iters}.pth'), '--work-dir',
+                           osp.join(work, 'test'), *extra],
+                          osp.join(work, 'test.log'), test_timing))
+    _parallel(trains)
+    _parallel(tests)
 
 
 def _train_and_test(config, work, iters, force, options=()):
@@ -335,7 +424,7 @@ def main():
         ckpt, curve, minutes = _base_learner(args.study, fold,
                                              args.work_dir, args.force)
         options[fold] = [f'model.backbone.init_cfg.checkpoint={ckpt}']
-        if args.study in ('pspbasebg', 'published'):
+        if args.study in ('pspbasebg', 'published', 'gpu'):
             options[fold].append(
                 f'model.base_learner.init_cfg.checkpoint={ckpt}')
         psp = study['pspnet'][0].format(fold=fold)
@@ -364,16 +453,37 @@ def main():
         novel, fg = _fold_summary(
             next(iter(models.values())).format(fold=fold))
         fold_rows.append(f'| {fold} | {novel} | {100 * fg:.1f} |')
-    for name, pattern in models.items():
+    tag = '' if args.study == 'random' else f'-{args.study}'
+
+    def run_of(value, fold):
+        # (config, work dir, cfg options) of a model on a fold
+        pattern, extra, suffix = _model_entry(value)
+        config = pattern.format(fold=fold)
+        stem = osp.basename(config).split('_')[0]
+        work = osp.join(args.work_dir, f'{stem}{tag}{suffix}-fold{fold}')
+        return config, work, [*options.get(fold, ()), *extra]
+
+    force = args.force
+    if study.get('parallel'):
+        for fold in args.folds:
+            _train_and_test_parallel(
+                [run_of(value, fold) for value in models.values()],
+                study['iters'], force)
+        force = False
+    val_rows = [
+        '| model | fold | val novel-class mIoU during training '
+        '(iteration: mIoU) |', '|---|---|---|'
+    ]
+    for name, value in models.items():
         per_fold = []
         for fold in args.folds:
-            config = pattern.format(fold=fold)
+            config, work, run_options = run_of(value, fold)
             stem = osp.basename(config).split('_')[0]
-            tag = '' if args.study == 'random' else f'-{args.study}'
-            work = osp.join(args.work_dir, f'{stem}{tag}-fold{fold}')
             train_min, test_min, m = _train_and_test(
-                config, work, study['iters'], args.force,
-                options.get(fold, ()))
+                config, work, study['iters'], force, run_options)
+            val = ', '.join(f'{i}: {v:.2f}' for i, v in base_val_curve(
+                osp.join(ROOT, work)))
+            val_rows.append(f'| {name} | {fold} | {val} |')
             per_fold.append(m)
             lines.append(
                 f"| {name} | {fold} | {m['mIoU']:.2f} ± {m['mIoU_std']:.2f} "
@@ -394,7 +504,7 @@ def main():
                 '| | | |')
     machine = machine_description(omp_threads=False)
     folds = ' '.join(str(f) for f in args.folds)
-    tables = lines + means + [''] + fold_rows
+    tables = lines + means + [''] + fold_rows + [''] + val_rows
     if study['curve']:
         tables += [''] + curves
     backbone = 'a random frozen ResNetV1c-18'
@@ -403,7 +513,7 @@ def main():
         backbone = ('the frozen ResNetV1c-18 of a PSPNet trained first on '
                     f"the fold's base classes ({study['pspnet'][2]} "
                     'iterations of batch 8, from scratch)')
-    if args.study in ('pspbasebg', 'published'):
+    if args.study in ('pspbasebg', 'published', 'gpu'):
         backbone += (', with the novel classes relabelled as a background '
                      'class; its PSPHead is the frozen base learner of the '
                      'ensemble')

@@ -77,7 +77,8 @@ def test_every_study_names_existing_configs():
     study = load_script('fewshot_camvid/run_study.py')
     for settings in study.STUDIES.values():
         for fold in study.FOLDS:
-            for pattern in settings['models'].values():
+            for value in settings['models'].values():
+                pattern = study._model_entry(value)[0]
                 assert (ROOT / pattern.format(fold=fold)).is_file()
             if settings['pspnet']:
                 config = settings['pspnet'][0].format(fold=fold)
@@ -118,3 +119,31 @@ def test_ranking_rows_compute_missing_entries_once(tmp_path, monkeypatch):
     assert calls[3][0] == 'iter_300.pth'
     assert rows[(300, 'model')] == {'auc': 0.54}
     assert rows[(600, 'prior-psp')] == {'auc': 0.53}
+
+
+def test_parallel_runs_every_job_and_names_the_failed_one(
+        tmp_path, monkeypatch):
+    study = load_script('fewshot_camvid/run_study.py')
+    monkeypatch.setattr(study, 'ROOT', str(tmp_path))
+    jobs = [(['-c', 'print("first")'], 'a.log', 'a.txt'),
+            (['-c', 'import sys; sys.exit(3)'], 'b.log', 'b.txt'),
+            (['-c', 'print("third")'], 'c.log', 'c.txt')]
+    with pytest.raises(RuntimeError, match=r'b\.log \(exit 3\)'):
+        study._parallel(jobs)
+    # the others ran to the end and have their minutes; the failed one not
+    assert (tmp_path / 'a.log').read_text().strip() == 'first'
+    assert (tmp_path / 'c.log').read_text().strip() == 'third'
+    assert float((tmp_path / 'a.txt').read_text()) >= 0
+    assert (tmp_path / 'c.txt').is_file()
+    assert not (tmp_path / 'b.txt').exists()
+
+
+def test_model_entry_forms():
+    study = load_script('fewshot_camvid/run_study.py')
+    assert study._model_entry('a_{fold}.py') == ('a_{fold}.py', (), '')
+    entry = ('b_{fold}.py', ('optim_wrapper.optimizer.lr=1e-4', ), '-lr1e-4')
+    assert study._model_entry(entry) == entry
+    # the sweep of the GPU study gives every learning rate its work dir
+    runs = [study._model_entry(v)
+            for v in study.STUDIES['gpu']['models'].values()]
+    assert len({suffix for _, _, suffix in runs}) == len(runs)
