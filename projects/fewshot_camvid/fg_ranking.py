@@ -20,7 +20,9 @@ size:
   model's argmax) and at the best of a grid of thresholds (an oracle
   calibration, chosen on these episodes: an upper bound, not a result).
 
-With ``--priors``, every HDMNet checkpoint also gets rows for its
+With ``--priors``, every HDMNet checkpoint with a base learner also gets a
+row ``meta`` for its meta learner's own output before the base-learner
+ensemble, and every HDMNet checkpoint rows for its
 training-free prior maps alone (layer4, and the base learner's PSP features
 when it has one): ``p`` is the prior, min-max normalised per episode and
 resized like a prediction. A prior that ranks the foreground while the
@@ -136,6 +138,8 @@ def summarize(records, thresholds):
 
 
 PRIOR_SOURCES = ('prior-psp', 'prior-layer4')
+# the meta learner's own output, before the base-learner ensemble
+META_SOURCE = 'meta'
 
 
 def prior_probability(model, inputs, data_samples, source):
@@ -156,10 +160,23 @@ def prior_probability(model, inputs, data_samples, source):
     return [sample.seg_logits.data[1] for sample in samples], samples
 
 
+def meta_probability(model, inputs, data_samples):
+    """The foreground probability of each query at its original size from
+    the meta learner's own logits (before the base-learner ensemble),
+    resized and un-padded like a prediction."""
+    logits = model.episode_meta_logits(inputs, data_samples)
+    maps = resize(logits, size=inputs.shape[-2:], mode='bilinear',
+                  align_corners=model.align_corners)
+    samples = model.postprocess_result(maps, data_samples)
+    return [sample.seg_logits.data.softmax(dim=0)[1]
+            for sample in samples], samples
+
+
 def run(checkpoint, episodes, seed, source='model'):
     """:func:`summarize` of ``episodes`` test episodes of seed ``seed``,
-    for the model's prediction or (``source`` in :data:`PRIOR_SOURCES`)
-    for one of its priors."""
+    for the model's prediction, its meta learner's own output
+    (``source`` :data:`META_SOURCE`) or (``source`` in
+    :data:`PRIOR_SOURCES`) one of its priors."""
     cfg, model = checkpoint_model(checkpoint)
     dataset_cfg = cfg.test_dataloader.dataset
     dataset_cfg.num_episodes = episodes
@@ -177,6 +194,10 @@ def run(checkpoint, episodes, seed, source='model'):
                 sample = model.predict(data['inputs'],
                                        data['data_samples'])[0]
                 prob = sample.seg_logits.data.softmax(dim=0)[1]
+            elif source == META_SOURCE:
+                probs, samples = meta_probability(model, data['inputs'],
+                                                  data['data_samples'])
+                prob, sample = probs[0], samples[0]
             else:
                 probs, samples = prior_probability(
                     model, data['inputs'], data['data_samples'], source)
@@ -197,7 +218,7 @@ def _sources(checkpoint, priors):
         return ['model']
     if getattr(model, 'base_learner', None) is None:
         return ['model', 'prior-layer4']
-    return ['model', *PRIOR_SOURCES]
+    return ['model', META_SOURCE, *PRIOR_SOURCES]
 
 
 def main():

@@ -491,7 +491,9 @@ def main():
                 f'{train_min:.1f} | {test_min:.1f} | `{config}` |')
             sources = [(i, 'model') for i in study['curve']]
             if study['curve'] and stem == 'hdmnet':
+                # the meta learner before the ensemble, along the curve;
                 # the priors do not train: the last checkpoint's are theirs
+                sources += [(i, 'meta') for i in study['curve']]
                 sources += [(study['iters'], s) for s in
                             ('prior-psp', 'prior-layer4')]
             curves += curve_lines(name, fold,
@@ -522,6 +524,7 @@ def main():
         curve_text = (
             ' Learning curve: `fg_ranking.py` on the checkpoints, '
             f'{CURVE_EPISODES} test episodes of seed {CURVE_SEED} each; '
+            'meta: the meta learner\'s own output, before the ensemble; '
             'prior-psp / prior-layer4: the prior map alone, min-max '
             'normalised per episode.')
     text = '\n'.join(tables) + (

@@ -96,3 +96,38 @@ def test_prior_rows_rank_the_episode_by_the_prior_alone():
     with pytest.raises(ValueError, match='prior-psp needs a model with a '
                        'base learner'):
         study.prior_probability(model, inputs, samples, 'prior-psp')
+
+
+def test_meta_rows_rank_the_meta_learner_before_the_ensemble():
+    """--priors on an HDMNet with a base learner: ``meta`` is the softmax
+    of the meta learner's logits at the original size; without a base
+    learner it is the model's own prediction."""
+    import sys
+    sys.path.insert(0, 'tests/test_models/test_segmentors')
+    try:
+        import test_hdmnet as tiny
+    finally:
+        sys.path.pop(0)
+    study = load_script('fewshot_camvid/fg_ranking.py')
+    model = tiny._build().eval()
+    inputs = tiny._inputs(1, 1)
+    samples = tiny._samples(1, 1, ori_shape=(32, 32))
+    with torch.no_grad():
+        probs, out = study.meta_probability(model, inputs, samples)
+        pred = model.predict(inputs, tiny._samples(1, 1, ori_shape=(32, 32)))
+    assert probs[0].shape == (32, 32)
+    assert out[0].pred_sem_seg.data.shape == (1, 32, 32)
+    torch.testing.assert_close(probs[0],
+                               pred[0].seg_logits.data.softmax(dim=0)[1])
+    ens = tiny._build(**tiny.ENS).eval()
+    s = tiny._samples(1, 1, ori_shape=(32, 32))
+    s[0].set_metainfo(dict(class_id=2))
+    with torch.no_grad():
+        probs, _ = study.meta_probability(ens, inputs, s)
+        logits = ens.episode_meta_logits(inputs, s)
+    # the meta learner's foreground ranking, not the ensemble's
+    p = probs[0]
+    cell = divmod(int(logits[0].softmax(0)[1].argmax()), logits.shape[-1])
+    peak = divmod(int(p.argmax()), p.shape[1])
+    assert abs(peak[0] // 4 - cell[0]) <= 1 and abs(peak[1] // 4 -
+                                                    cell[1]) <= 1

@@ -235,6 +235,15 @@ class HDMNet(BaseFewShotSegmentor):
         _, prior_mask = self._masks(support_fg, feats[0].shape[2:])
         return self._priors(feats, psp, prior_mask, b)
 
+    def episode_meta_logits(self, inputs: torch.Tensor,
+                            data_samples: SampleList) -> torch.Tensor:
+        """The meta learner's own logits (B, 2, h, w) of an episode batch,
+        before the base-learner ensemble (without a base learner, the
+        prediction's logits). A diagnostic: it tells a meta learner that
+        finds the foreground from an ensemble that keeps it at
+        background."""
+        return self._forward_episode(inputs, data_samples)['meta_logits']
+
     def _forward_episode(
             self, inputs: torch.Tensor,
             data_samples: SampleList) -> Dict[str, object]:

@@ -377,3 +377,26 @@ def test_episode_priors_are_the_unnormalised_best_cosines():
         sample.set_metainfo(dict(class_id=2))
     with torch.no_grad():
         assert ens.episode_priors(inputs, s).shape == (2, 2, 8, 8)
+
+
+def test_episode_meta_logits_are_the_prediction_before_the_ensemble():
+    """Without a base learner the meta logits are the prediction's; with
+    one the ensemble changes them, and the meta logits stay the meta
+    learner's."""
+    model = _build().eval()
+    inputs, samples = _inputs(2, 1), _samples(2, 1)
+    with torch.no_grad():
+        meta = model.episode_meta_logits(inputs, samples)
+        final = model.encode_decode(inputs, samples)
+    assert meta.shape == (2, 2, 8, 8)
+    torch.testing.assert_close(meta, final)
+    ens = _build(**ENS).eval()
+    s = _samples(2, 1)
+    for sample in s:
+        sample.set_metainfo(dict(class_id=2))
+    with torch.no_grad():
+        out = ens._forward_episode(inputs, s)
+        meta = ens.episode_meta_logits(inputs, s)
+        final = ens.encode_decode(inputs, s)
+    torch.testing.assert_close(meta, out['meta_logits'])
+    assert not torch.allclose(meta, final)
