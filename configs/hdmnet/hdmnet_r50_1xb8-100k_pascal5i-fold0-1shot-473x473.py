@@ -1,5 +1,7 @@
 # HDMNet, ResNet-50, PASCAL-5i fold 0, 1-shot, batch 8 on one GPU, 473x473.
-# Schedule: HDMNet trains 200 epochs of batch 8 over the training list of a
+# Batch: the release's PASCAL config sets 4 episodes per GPU (its train.sh
+# launches 1, 2 or 4 GPUs) and notes batch 8 for one GPU, which is ours.
+# Schedule: HDMNet trains 200 epochs over the training list of a
 # fold (BAM's list: the VOC+SBD images that hold a base class with >= 2048
 # pixels and no novel-class pixel, about 4,000 images per fold; the exact
 # count of a fold is printed by tools/dataset_converters/build_fss_folds.py):

@@ -1,5 +1,7 @@
 # HDMNet, ResNet-50, COCO-20i fold 0, 1-shot, batch 8 on one GPU, 633x633.
-# Schedule: HDMNet trains 50 epochs of batch 8 over the training list of a
+# Batch: the release's COCO config sets 6 episodes per GPU (its train.sh
+# launches 1, 2 or 4 GPUs) and notes batch 8 for one GPU, which is ours.
+# Schedule: HDMNet trains 50 epochs over the training list of a
 # fold: the train2014 images (82,783) that hold a base class with >= 2048
 # pixels and no novel-class pixel. That count was not measured here (no COCO
 # on this machine); we assume about 40,000 images per fold (roughly half of
