@@ -43,7 +43,12 @@ fss_settings = dict(
     num_folds=3,
     ignore_classes=[],
     min_pixels=1024,
-    novel_in_train='background')
+    novel_in_train='background',
+    # a thin or corner class (1024 pixels of the 360x480 label) is often cut
+    # out by a random crop of a rescaled image: re-crop up to 100 times (an
+    # episode that succeeds earlier is unchanged; the default 10 stopped a
+    # 180x240 run at iteration 200 on a support without Sky)
+    support_retries=100)
 train_dataloader = dict(
     batch_size=4,
     num_workers=2,
