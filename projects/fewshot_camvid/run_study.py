@@ -300,6 +300,16 @@ def _train_and_test(config, work, iters, force, options=()):
             latest_test_metrics(osp.join(ROOT, test_dir)))
 
 
+def run_options(config, options):
+    """``options`` without the ``model.base_learner.`` ones when the model
+    of ``config`` has no base learner (the baseline of a study whose
+    HDMNet loads the PSPNet's head)."""
+    model = Config.fromfile(osp.join(ROOT, config)).model
+    if model.get('base_learner') is not None:
+        return list(options)
+    return [o for o in options if not o.startswith('model.base_learner.')]
+
+
 def _fg_ranking():
     """``fg_ranking.py`` of this folder, imported as a module."""
     path = osp.join(osp.dirname(osp.abspath(__file__)), 'fg_ranking.py')
@@ -461,7 +471,8 @@ def main():
         config = pattern.format(fold=fold)
         stem = osp.basename(config).split('_')[0]
         work = osp.join(args.work_dir, f'{stem}{tag}{suffix}-fold{fold}')
-        return config, work, [*options.get(fold, ()), *extra]
+        return config, work, [*run_options(config, options.get(fold, ())),
+                              *extra]
 
     force = args.force
     if study.get('parallel'):

@@ -147,3 +147,15 @@ def test_model_entry_forms():
     runs = [study._model_entry(v)
             for v in study.STUDIES['gpu']['models'].values()]
     assert len({suffix for _, _, suffix in runs}) == len(runs)
+
+
+def test_base_learner_options_only_reach_models_with_a_base_learner():
+    study = load_script('fewshot_camvid/run_study.py')
+    models = study.STUDIES['published']['models'].values()
+    hdmnet, = [m for m in models if 'hdmnet' in m]
+    baseline, = [m for m in models if 'prototype' in m]
+    options = ['model.backbone.init_cfg.checkpoint=a.pth',
+               'model.base_learner.init_cfg.checkpoint=a.pth']
+    assert study.run_options(hdmnet.format(fold=1), options) == options
+    assert study.run_options(baseline.format(fold=1),
+                             options) == options[:1]
