@@ -488,10 +488,10 @@ def main():
     for name, value in models.items():
         per_fold = []
         for fold in args.folds:
-            config, work, run_options = run_of(value, fold)
+            config, work, cfg_options = run_of(value, fold)
             stem = osp.basename(config).split('_')[0]
             train_min, test_min, m = _train_and_test(
-                config, work, study['iters'], force, run_options)
+                config, work, study['iters'], force, cfg_options)
             val = ', '.join(f'{i}: {v:.2f}' for i, v in base_val_curve(
                 osp.join(ROOT, work)))
             val_rows.append(f'| {name} | {fold} | {val} |')

@@ -1,6 +1,8 @@
 """projects/fewshot_camvid/run_study.py: the expected foreground fraction
 of a training query, against a hand-computed case."""
 import json
+import os.path as osp
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -159,3 +161,52 @@ def test_base_learner_options_only_reach_models_with_a_base_learner():
     assert study.run_options(hdmnet.format(fold=1), options) == options
     assert study.run_options(baseline.format(fold=1),
                              options) == options[:1]
+
+
+def test_main_writes_the_published_table_from_finished_runs(
+        tmp_path, monkeypatch):
+    """The whole table of ``--study published`` from stubbed runs: every
+    model and fold, the curve rows with the meta and prior sources, and
+    the base learner's checkpoint option only for HDMNet."""
+    study = load_script('fewshot_camvid/run_study.py')
+    seen = {}
+
+    def train_and_test(config, work, iters, force, options=()):
+        seen[osp.basename(config)] = list(options)
+        return 1.0, 2.0, {'mIoU': 10.0, 'mIoU_std': 0.5, 'FB-IoU': 50.0,
+                          'FB-IoU_std': 1.0}
+
+    def ranking(work, sources, force=False):
+        return {s: dict(auc=0.8, p_fg=0.3, p_bg=0.1, any_fg=0.5,
+                        miou_05=12.0, best_threshold=0.2, miou_best=20.0)
+                for s in sources}
+
+    monkeypatch.setattr(study, '_base_learner', lambda *a: (
+        'w/psp/iter_1000.pth', [(500, 30.0), (1000, 40.0)], 35.0))
+    monkeypatch.setattr(study, '_fold_summary', lambda c: ('Car', 0.1))
+    monkeypatch.setattr(study, '_train_and_test', train_and_test)
+    monkeypatch.setattr(study, 'ranking_rows', ranking)
+    monkeypatch.setattr(study, 'base_val_curve', lambda w: [(1200, 15.0)])
+    monkeypatch.setattr(study, 'machine_description', lambda **k: 'box')
+    out = tmp_path / 'table.md'
+    monkeypatch.setattr(sys, 'argv', [
+        'run_study.py', '--study', 'published', '--folds', '1', '--out',
+        str(out)
+    ])
+    study.main()
+    text = out.read_text()
+    hdmnet = [k for k in seen if k.startswith('hdmnet')]
+    baseline = [k for k in seen if k.startswith('prototype')]
+    assert len(hdmnet) == len(baseline) == 1
+    assert seen[hdmnet[0]] == [
+        'model.backbone.init_cfg.checkpoint=w/psp/iter_1000.pth',
+        'model.base_learner.init_cfg.checkpoint=w/psp/iter_1000.pth'
+    ]
+    assert seen[baseline[0]] == seen[hdmnet[0]][:1]
+    assert '| HDMNet as published (BAM ensemble), 1-shot | 1 | 10.00 ± 0.50' \
+        in text
+    for source in ('model', 'meta', 'prior-psp', 'prior-layer4'):
+        assert f'| 1200 | {source} | 0.800 |' in text
+    assert '| 300 | meta |' in text
+    assert '500: 30.00, 1000: 40.00' in text
+    assert '--study published --folds 1' in text
